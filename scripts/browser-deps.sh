@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs Debian's chromium + chromium-driver for the browser tests (tests/browser), only when
+# missing. Never downloads a browser build of its own: the Debian packages are the only source.
+# Non-interactive: safe as root in CI with no stdin.
+set -euo pipefail
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  sudo=sudo
+else
+  sudo=
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "Installing chromium and chromium-driver (Debian packages)"
+$sudo apt-get update -qq </dev/null
+$sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver </dev/null >/dev/null
+/usr/bin/chromium --version 2>/dev/null || true
