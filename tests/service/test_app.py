@@ -88,7 +88,9 @@ async def test_neutral_page_does_not_mention_the_service(client: Client) -> None
         assert word not in text, word
 
 
-@pytest.mark.parametrize("path", ["/package.json", "/package-lock.json", "/node_modules/", "/index.html"])
+@pytest.mark.parametrize(
+    "path", ["/package.json", "/package-lock.json", "/node_modules/", "/index.html"]
+)
 async def test_other_files_in_web_folder_are_not_served(client: Client, path: str) -> None:
     response = await client.get(path)
     assert response.status == 404
@@ -118,13 +120,16 @@ async def test_frame_ancestors_configurable_for_embedding(aiohttp_client: MakeCl
     settings = make_settings(frame_ancestors="'self' https://community.example.org")
     client = await aiohttp_client(create_app(settings))
     response = await client.get("/")
-    assert "frame-ancestors 'self' https://community.example.org" in response.headers[
-        "Content-Security-Policy"
-    ]
+    assert (
+        "frame-ancestors 'self' https://community.example.org"
+        in response.headers["Content-Security-Policy"]
+    )
     assert "X-Frame-Options" not in response.headers
 
 
 async def test_plain_http_rasa_gets_ws_socket_origin(aiohttp_client: MakeClient) -> None:
-    client = await aiohttp_client(create_app(make_settings(rasa_public_url="http://127.0.0.1:5005")))
+    client = await aiohttp_client(
+        create_app(make_settings(rasa_public_url="http://127.0.0.1:5005"))
+    )
     csp = (await client.get("/health")).headers["Content-Security-Policy"]
     assert "connect-src 'self' http://127.0.0.1:5005 ws://127.0.0.1:5005;" in csp
