@@ -1,0 +1,35 @@
+"""Fixtures shared by the whole suite. Keep them small, generic and hermetic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.crypto import Keyring
+from bot.settings import Settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with every file under a temporary folder (SQLite store, key file, evidence)."""
+    return Settings.from_env({"VAR_DIR": str(tmp_path / "var")})
+
+
+@pytest.fixture
+def keyring() -> Keyring:
+    """A fresh in-memory keyring with random keys."""
+    return Keyring.generate()
+
+
+@pytest.fixture
+def session_factory(settings: Settings) -> Iterator[Any]:
+    """A session factory on a migrated, empty SQLite case store in the temporary folder."""
+    from bot.store.db import make_engine, make_session_factory, upgrade
+
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
