@@ -1,0 +1,515 @@
+"""Telegram channel on python-telegram-bot (webhook mode), not Rasa's aiogram channel.
+
+The webhook is authenticated with Telegram's ``X-Telegram-Bot-Api-Secret-Token`` (set when the
+webhook is registered, see :func:`set_webhook`), answered at once, and processed in the
+background. Rasa sees pseudonyms, never chat ids.
+
+credentials.yml::
+
+    channels.telegram_channel.TelegramInput:
+      token: ${TELEGRAM_BOT_TOKEN}
+      secret_token: ${TELEGRAM_WEBHOOK_SECRET}     # 1-256 of A-Z a-z 0-9 _ -
+      webhook_url: ${TELEGRAM_WEBHOOK_URL}         # https://<host>/webhooks/telegram_ptb/webhook
+      base_url: ${TELEGRAM_API_BASE_URL}           # empty for https://api.telegram.org/bot
+      base_file_url: ${TELEGRAM_FILE_BASE_URL}     # empty for https://api.telegram.org/file/bot
+
+Register the webhook once: ``python -m channels.telegram_channel set-webhook`` (reads the same
+variables from the environment).
+
+Commands: ``/start`` → ``/greet``, ``/stop`` → ``/stop``, ``/language`` → ``/change_language``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import os
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram.error import TelegramError
+
+from channels.common import (
+    CHANGE_LANGUAGE_PAYLOAD,
+    EMPTY_MESSAGE,
+    EVIDENCE_RECEIVED,
+    GREET_PAYLOAD,
+    IMAGE_TYPES,
+    STOP_PAYLOAD,
+    UNSUPPORTED_MEDIA,
+    BackgroundTasks,
+    ChannelStore,
+    ServiceChannelStore,
+    build_metadata,
+    inform_payload,
+    language_hint_from_locale,
+    options_from_buttons,
+    sanitise_text,
+    split_long,
+)
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+PROVIDER = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+CALLBACK_DATA_MAX_BYTES = 64
+CALLBACK_PREFIX = "cb:"
+STATE_CALLBACKS = "callbacks"
+TELEGRAM_MAX_CHARS = 4096
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+COMMANDS = {"/start": GREET_PAYLOAD, "/stop": STOP_PAYLOAD, "/language": CHANGE_LANGUAGE_PAYLOAD}
+
+
+def quiet_http_loggers() -> None:
+    """Keeps loggers that would print the bot token, chat ids or texts at WARNING.
+
+    httpx logs request URLs (which contain the token); python-telegram-bot logs its base URL and
+    every API call's parameters at DEBUG.
+    """
+    for name in ("httpx", "httpcore", "telegram"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _configured(value: Any) -> str | None:
+    """Returns a credential value, or None if empty or an unexpanded ``${VAR}``."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text or (text.startswith("${") and text.endswith("}")):
+        return None
+    return text
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    """Settings of the Telegram channel (from credentials.yml)."""
+
+    token: str
+    secret_token: str
+    webhook_url: str | None = None
+    base_url: str | None = None
+    base_file_url: str | None = None
+    photo_max_bytes: int = 10 * 1024 * 1024
+
+    def __repr__(self) -> str:
+        """Never shows the token or the secret."""
+        return f"TelegramConfig(webhook_url={self.webhook_url!r}, base_url=<hidden>)"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any]) -> TelegramConfig | None:
+        """Reads the credentials.yml section.
+
+        Args:
+            credentials: The section (values may be unexpanded ``${VAR}``).
+
+        Returns:
+            The config, or None when the token or a valid webhook secret is missing.
+        """
+        token = _configured(credentials.get("token"))
+        secret = _configured(credentials.get("secret_token"))
+        if not token or not secret or not _SECRET_RE.match(secret):
+            return None
+        return cls(
+            token=token,
+            secret_token=secret,
+            webhook_url=_configured(credentials.get("webhook_url")),
+            base_url=_configured(credentials.get("base_url")),
+            base_file_url=_configured(credentials.get("base_file_url")),
+            photo_max_bytes=int(
+                _configured(credentials.get("photo_max_bytes")) or 10 * 1024 * 1024
+            ),
+        )
+
+    def make_bot(self) -> Bot:
+        """Creates the python-telegram-bot ``Bot`` (no network call)."""
+        quiet_http_loggers()
+        kwargs: dict[str, Any] = {}
+        if self.base_url:
+            kwargs["base_url"] = self.base_url
+        if self.base_file_url:
+            kwargs["base_file_url"] = self.base_file_url
+        return Bot(self.token, **kwargs)
+
+
+def callback_data_for(payload: str) -> str:
+    """Returns the ``callback_data`` for a button payload.
+
+    Telegram allows 64 bytes; longer payloads get a short stable id kept in channel state.
+
+    Args:
+        payload: The Rasa button payload.
+
+    Returns:
+        The payload itself, or ``cb:<hex>``.
+    """
+    if len(payload.encode("utf-8")) <= CALLBACK_DATA_MAX_BYTES and not payload.startswith(
+        CALLBACK_PREFIX
+    ):
+        return payload
+    return CALLBACK_PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+
+
+class TelegramOutput(OutputChannel):
+    """Sends bot messages to the Telegram chat behind a pseudonym."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Channel name as Rasa knows it."""
+        return "telegram_ptb"
+
+    def __init__(self, bot: Bot, store: ChannelStore) -> None:
+        """Creates the output channel.
+
+        Args:
+            bot: python-telegram-bot ``Bot``.
+            store: Case store facade (chat ids, channel state).
+        """
+        self._bot = bot
+        self._store = store
+
+    async def _chat_id(self, recipient_id: str) -> int | None:
+        """Looks up the chat id of a pseudonym."""
+        address = await self._store.lookup_address(CHANNEL, recipient_id)
+        if address is None:
+            logger.warning("No chat stored for a Telegram recipient")
+            return None
+        return int(address)
+
+    async def _call(self, coro: Awaitable[Any]) -> None:
+        """Runs a Bot API call, logging failures without their (token-bearing) details."""
+        try:
+            await coro
+        except TelegramError as exc:
+            logger.error("Telegram API call failed: %s", type(exc).__name__)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """Sends text (split above Telegram's 4096 characters)."""
+        chat_id = await self._chat_id(recipient_id)
+        if chat_id is None:
+            return
+        for part in split_long(text.strip(), TELEGRAM_MAX_CHARS):
+            if part.strip():
+                await self._call(self._bot.send_message(chat_id=chat_id, text=part.strip()))
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str,
+                                     buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+        """Sends the prompt with an inline keyboard, one button per row."""
+        chat_id = await self._chat_id(recipient_id)
+        if chat_id is None:
+            return
+        options = options_from_buttons(buttons)
+        long_ones = {
+            callback_data_for(o.payload): o.payload
+            for o in options
+            if callback_data_for(o.payload) != o.payload
+        }
+        if long_ones:
+            known = await self._store.get_state(CHANNEL, recipient_id, STATE_CALLBACKS) or {}
+            known.update(long_ones)
+            await self._store.set_state(CHANNEL, recipient_id, STATE_CALLBACKS, known)
+        keyboard = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(o.title, callback_data=callback_data_for(o.payload))]
+             for o in options]
+        )
+        await self._call(
+            self._bot.send_message(chat_id=chat_id, text=text.strip() or "…",
+                                   reply_markup=keyboard)
+        )
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        """Sends an image by URL."""
+        chat_id = await self._chat_id(recipient_id)
+        if chat_id is not None:
+            await self._call(self._bot.send_photo(chat_id=chat_id, photo=image))
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any],
+                               **kwargs: Any) -> None:
+        """Custom payloads are not shown to people on this channel."""
+        logger.debug("Dropping a custom payload on the Telegram channel")
+
+
+class TelegramInput(InputChannel):
+    """Webhook for Telegram updates (messages and inline-keyboard callback queries)."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Channel name; also the URL prefix (``/webhooks/telegram_ptb/webhook``)."""
+        return "telegram_ptb"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Builds the channel; without credentials it is created disabled, Rasa still starts.
+
+        Args:
+            credentials: The credentials.yml section.
+
+        Returns:
+            The channel.
+        """
+        config = TelegramConfig.from_credentials(credentials or {})
+        if config is None:
+            logger.warning("Telegram channel disabled: token/secret_token missing or invalid")
+            return cls(None, None)
+        try:
+            store: ChannelStore | None = ServiceChannelStore.from_env()
+        except Exception as exc:  # the channel must not stop Rasa from starting
+            logger.error("Telegram channel disabled: case store unavailable (%s)",
+                         type(exc).__name__)
+            return cls(None, None)
+        return cls(config, store)
+
+    def __init__(self, config: TelegramConfig | None, store: ChannelStore | None,
+                 bot: Bot | None = None) -> None:
+        """Creates the channel.
+
+        Args:
+            config: Settings, or None to disable the channel.
+            store: Case store facade, or None to disable the channel.
+            bot: A ready ``Bot`` (tests); built from ``config`` when omitted.
+        """
+        self.config = config if store is not None else None
+        self.store = store
+        self.bot = bot or (self.config.make_bot() if self.config else None)
+        self.tasks = BackgroundTasks()
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def enabled(self) -> bool:
+        """Whether credentials and store are present."""
+        return self.config is not None and self.store is not None and self.bot is not None
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """Output channel for proactive messages."""
+        if self.bot is None or self.store is None:
+            return None
+        return TelegramOutput(self.bot, self.store)
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        """Metadata from a webhook request (the sender's Telegram ``language_code``)."""
+        data = request.json or {}
+        body = data.get("message") or data.get("callback_query") or {}
+        user = body.get("from") or {}
+        return build_metadata(CHANNEL, language_hint_from_locale(user.get("language_code")),
+                              "telegram")
+
+    def _is_authentic(self, request: Request) -> bool:
+        """Constant-time check of the secret Telegram echoes on every webhook call."""
+        assert self.config is not None
+        given = request.headers.get(SECRET_HEADER, "")
+        return hmac.compare_digest(given.encode("utf-8"),
+                                   self.config.secret_token.encode("utf-8"))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Routes: ``GET /`` health, ``POST /webhook`` updates."""
+        bp = Blueprint(f"telegram_ptb_{id(self)}", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            """Health check."""
+            return response.json({"status": "ok" if self.enabled else "disabled"},
+                                 status=200 if self.enabled else 503)
+
+        @bp.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            """Authenticates, acknowledges at once, processes in the background."""
+            if not self.enabled:
+                return response.text("", status=503)
+            if not self._is_authentic(request):
+                logger.warning("Rejected a Telegram webhook with a missing or wrong secret")
+                return response.text("", status=403)
+            try:
+                update = Update.de_json(request.json, self.bot)
+            except Exception as exc:  # malformed JSON: nothing to process, no retry wanted
+                logger.warning("Unreadable Telegram update: %s", type(exc).__name__)
+                return response.json({})
+            if update is not None:
+                self.tasks.spawn(self._process(update, on_new_message), "telegram-update")
+            return response.json({})
+
+        return bp
+
+    async def _process(self, update: Update,
+                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """Handles one update after the webhook has been acknowledged."""
+        assert self.store is not None
+        if not await self.store.claim_delivery(PROVIDER, str(update.update_id)):
+            logger.info("Duplicate Telegram update ignored")
+            return
+        chat = update.effective_chat
+        if chat is None or chat.type != "private":
+            logger.info("Ignoring a Telegram update outside a private chat")
+            return
+        pseudonym = self.store.pseudonymise(CHANNEL, str(chat.id))
+        lock = self._locks.setdefault(pseudonym, asyncio.Lock())
+        async with lock:
+            try:
+                await self._handle(update, str(chat.id), pseudonym, on_new_message)
+            except Exception as exc:  # never lose the worker; never log content
+                logger.error("Failed to handle a Telegram update: %s", type(exc).__name__)
+                logger.debug("Traceback", exc_info=True)
+        if not lock.locked() and self._locks.get(pseudonym) is lock:
+            self._locks.pop(pseudonym, None)
+
+    async def _handle(self, update: Update, chat_id: str, pseudonym: str,
+                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """Turns one update into zero or more user messages for Rasa."""
+        assert self.store is not None and self.bot is not None
+        store = self.store
+        if await store.lookup_address(CHANNEL, pseudonym) != chat_id:
+            await store.remember_address(CHANNEL, pseudonym, chat_id)
+        user: User | None = update.effective_user
+        metadata = build_metadata(
+            CHANNEL, language_hint_from_locale(user.language_code if user else None), "telegram"
+        )
+        output = TelegramOutput(self.bot, store)
+
+        async def tell(text: str) -> None:
+            await on_new_message(UserMessage(text, output, pseudonym, input_channel=self.name(),
+                                             metadata=dict(metadata)))
+
+        query = update.callback_query
+        if query is not None:
+            try:
+                await query.answer()
+            except TelegramError as exc:
+                logger.warning("Could not answer a callback query: %s", type(exc).__name__)
+            data = query.data or ""
+            if data.startswith(CALLBACK_PREFIX):
+                known = await store.get_state(CHANNEL, pseudonym, STATE_CALLBACKS) or {}
+                data = known.get(data, "")
+            if data:
+                await tell(data)
+            return
+
+        message = update.message
+        if message is None:  # edits, channel posts, ...: nothing to do
+            return
+        text = (message.text or message.caption or "").strip()
+        if message.text and text.startswith("/"):
+            command = text.split()[0].split("@")[0].lower()
+            if command in COMMANDS:
+                await tell(COMMANDS[command])
+                return
+        clean = sanitise_text(text)
+        if clean:
+            await tell(clean)
+        if message.photo or message.document:
+            await tell(inform_payload(await self._store_image(message, pseudonym)))
+        elif message.text is None and not message.caption:
+            await tell(inform_payload(UNSUPPORTED_MEDIA if _has_media(message) else EMPTY_MESSAGE))
+        elif not clean:
+            await tell(inform_payload(EMPTY_MESSAGE))
+
+    async def _store_image(self, message: Message, pseudonym: str) -> str:
+        """Downloads the largest photo (or an image sent as a file) and stores it as evidence.
+
+        Returns:
+            ``evidence_received`` or ``unsupported_media``.
+        """
+        assert self.config is not None and self.store is not None and self.bot is not None
+        limit = self.config.photo_max_bytes
+        if message.photo:
+            photo = max(message.photo, key=lambda p: (p.file_size or 0, p.width * p.height))
+            file_id, size, declared = photo.file_id, photo.file_size, "image/jpeg"
+        else:
+            document = message.document
+            assert document is not None
+            file_id, size = document.file_id, document.file_size
+            declared = (document.mime_type or "").lower()
+            if declared not in IMAGE_TYPES:
+                return UNSUPPORTED_MEDIA
+        if size is not None and size > limit:
+            return UNSUPPORTED_MEDIA
+        try:
+            tg_file = await self.bot.get_file(file_id)
+            if tg_file.file_size is not None and tg_file.file_size > limit:
+                return UNSUPPORTED_MEDIA
+            data = bytes(await tg_file.download_as_bytearray())
+        except TelegramError as exc:
+            logger.warning("Could not download a Telegram file: %s", type(exc).__name__)
+            return UNSUPPORTED_MEDIA
+        content_type = next((ct for ct, check in IMAGE_TYPES.items() if check(data)), None)
+        if content_type is None or len(data) > limit:
+            return UNSUPPORTED_MEDIA
+        try:
+            await self.store.add_evidence(pseudonym, content_type, data)
+        except ValueError as exc:  # EvidenceTooLarge, empty or malformed
+            logger.warning("Evidence refused by the store: %s", type(exc).__name__)
+            return UNSUPPORTED_MEDIA
+        return EVIDENCE_RECEIVED
+
+
+def _has_media(message: Message) -> bool:
+    """Whether a message carries something other than text (sticker, voice, location...)."""
+    return message.effective_attachment is not None or message.location is not None
+
+
+async def set_webhook(config: TelegramConfig, *, drop_pending_updates: bool = False) -> bool:
+    """Registers ``config.webhook_url`` with Telegram, with the secret token.
+
+    Args:
+        config: Channel settings (``webhook_url`` required).
+        drop_pending_updates: Discard updates queued while no webhook was set.
+
+    Returns:
+        True when Telegram accepted the webhook.
+    """
+    if not config.webhook_url:
+        raise ValueError("webhook_url is not configured")
+    bot = config.make_bot()
+    async with bot:
+        ok: bool = await bot.set_webhook(
+            url=config.webhook_url,
+            secret_token=config.secret_token,
+            allowed_updates=["message", "callback_query"],
+            drop_pending_updates=drop_pending_updates,
+        )
+    return ok
+
+
+def _config_from_env() -> TelegramConfig | None:
+    """Reads the same settings credentials.yml points at, from the environment."""
+    return TelegramConfig.from_credentials(
+        {
+            "token": os.environ.get("TELEGRAM_BOT_TOKEN"),
+            "secret_token": os.environ.get("TELEGRAM_WEBHOOK_SECRET"),
+            "webhook_url": os.environ.get("TELEGRAM_WEBHOOK_URL"),
+            "base_url": os.environ.get("TELEGRAM_API_BASE_URL"),
+            "base_file_url": os.environ.get("TELEGRAM_FILE_BASE_URL"),
+        }
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m channels.telegram_channel set-webhook``.
+
+    Returns:
+        Process exit code.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] != ["set-webhook"]:
+        print("usage: python -m channels.telegram_channel set-webhook [--drop-pending]")
+        return 2
+    logging.basicConfig(level=logging.INFO)
+    config = _config_from_env()
+    if config is None or not config.webhook_url:
+        print("Set TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET and TELEGRAM_WEBHOOK_URL.")
+        return 2
+    ok = asyncio.run(set_webhook(config, drop_pending_updates="--drop-pending" in args))
+    print("webhook registered" if ok else "Telegram refused the webhook")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
