@@ -178,7 +178,9 @@ class Keyring:
         _write_new_private(tmp, cls.generate().to_json().encode())
         try:
             os.link(tmp, path)  # atomic and fails if the file exists: no half-written keyring
-            logger.warning("Created a new keyring at %s; back it up, data is unreadable without it", path)
+            logger.warning(
+                "Created a new keyring at %s; back it up, data is unreadable without it", path
+            )
         except FileExistsError:
             logger.info("Keyring was created concurrently by another process")
         finally:
@@ -189,7 +191,9 @@ class Keyring:
         try:
             mode = stat.S_IMODE(path.stat().st_mode)
             if mode & 0o077:
-                logger.warning("Key file %s is readable by others (mode %o); use chmod 600", path, mode)
+                logger.warning(
+                    "Key file %s is readable by others (mode %o); use chmod 600", path, mode
+                )
             return cls.from_json(path.read_text(encoding="utf-8"), source=path)
         except OSError as exc:
             raise KeyringError(f"cannot read key file {path}: {exc.strerror}") from None
@@ -273,7 +277,9 @@ class Keyring:
         key = self._key(key_id)
         nonce = blob[header_len : header_len + NONCE_BYTES]
         try:
-            return AESGCM(key).decrypt(nonce, blob[header_len + NONCE_BYTES :], blob[:header_len] + aad)
+            return AESGCM(key).decrypt(
+                nonce, blob[header_len + NONCE_BYTES :], blob[:header_len] + aad
+            )
         except InvalidTag:
             raise DecryptionError("ciphertext failed authentication") from None
 

@@ -82,7 +82,9 @@ class Settings:
             evidence_dir=evidence_dir,
             data_keys=get("DATA_KEYS"),
             evidence_max_bytes=int(
-                _positive("EVIDENCE_MAX_BYTES", get("EVIDENCE_MAX_BYTES"), DEFAULT_EVIDENCE_MAX_BYTES)
+                _positive(
+                    "EVIDENCE_MAX_BYTES", get("EVIDENCE_MAX_BYTES"), DEFAULT_EVIDENCE_MAX_BYTES
+                )
             ),
             sqlite_busy_timeout_s=_positive(
                 "SQLITE_BUSY_TIMEOUT", get("SQLITE_BUSY_TIMEOUT"), DEFAULT_SQLITE_BUSY_TIMEOUT_S

@@ -120,7 +120,9 @@ class Consent(Base):
     __tablename__ = "consents"
 
     id = Column(Integer, primary_key=True)
-    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    case_id = Column(
+        Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     kind = Column(String(32), nullable=False)
     value = Column(Boolean, nullable=False)
     wording_key = Column(String(100), nullable=False)

@@ -88,9 +88,26 @@ INCIDENT_TEXT_FIELDS = (
 )
 INCIDENT_LIST_FIELDS = ("incident_types", "motivations", "support_needs")
 CONTACT_FIELDS = ("name", "phone", "email", "safe_to_leave_message", "safe_times")
-CONSENT_FIELDS = ("kind", "value", "wording_key", "wording_version", "language", "channel", "given_at")
-_REQUIRED = ("language", "channel", "conversation_key", "reporter_role", "description", "police",
-             "caseworker", "contact", "consents")
+CONSENT_FIELDS = (
+    "kind",
+    "value",
+    "wording_key",
+    "wording_version",
+    "language",
+    "channel",
+    "given_at",
+)
+_REQUIRED = (
+    "language",
+    "channel",
+    "conversation_key",
+    "reporter_role",
+    "description",
+    "police",
+    "caseworker",
+    "contact",
+    "consents",
+)
 _ALLOWED = frozenset(_REQUIRED + INCIDENT_TEXT_FIELDS + INCIDENT_LIST_FIELDS)
 _REFERENCE_ATTEMPTS = 8
 _CONTENT_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$")
@@ -285,7 +302,11 @@ def submit_report(
             continue
         logger.info(
             "Case %s created (channel %s, language %s, %d consents, evidence linked: %d)",
-            reference, clean["channel"], clean["language"], len(clean["consents"]), linked,
+            reference,
+            clean["channel"],
+            clean["language"],
+            len(clean["consents"]),
+            linked,
         )
         return SubmitResult(reference, created=True)
     raise RuntimeError("could not draw an unused case reference")
@@ -391,7 +412,12 @@ def get_case(session: Session, keyring: Keyring, reference: str) -> dict[str, An
         for c in case.consents
     ]
     result["evidence"] = [
-        {"id": e.id, "content_type": e.content_type, "size": e.size, "created_at": e.created_at.isoformat()}
+        {
+            "id": e.id,
+            "content_type": e.content_type,
+            "size": e.size,
+            "created_at": e.created_at.isoformat(),
+        }
         for e in case.evidence
     ]
     return result
@@ -507,7 +533,9 @@ def set_channel_state(session: Session, channel: str, pseudonym: str, key: str, 
         value: Any JSON-serialisable value; None deletes it.
     """
     if value is None:
-        session.query(ChannelState).filter_by(channel=channel, pseudonym=pseudonym, key=key).delete()
+        session.query(ChannelState).filter_by(
+            channel=channel, pseudonym=pseudonym, key=key
+        ).delete()
         session.commit()
         return
     _upsert(
@@ -596,7 +624,9 @@ def add_evidence(
     return int(row.id)
 
 
-def read_evidence(session: Session, keyring: Keyring, settings: Settings, evidence_id: int) -> bytes:
+def read_evidence(
+    session: Session, keyring: Keyring, settings: Settings, evidence_id: int
+) -> bytes:
     """Returns the decrypted content of an evidence file.
 
     Raises:

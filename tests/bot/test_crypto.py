@@ -80,7 +80,9 @@ def test_json_serialisation_round_trip_keeps_every_key(keyring: Keyring) -> None
     copy = Keyring.from_json(keyring.to_json())
     assert copy.primary_key_id == keyring.primary_key_id
     assert copy.decrypt(blob, AAD) == b"x"
-    assert copy.pseudonymise("twilio", "+447700900123") == keyring.pseudonymise("twilio", "+447700900123")
+    assert copy.pseudonymise("twilio", "+447700900123") == keyring.pseudonymise(
+        "twilio", "+447700900123"
+    )
 
 
 def test_repr_shows_no_key_material(keyring: Keyring) -> None:
@@ -133,7 +135,9 @@ def test_load_concurrent_first_use_agrees_on_one_keyring(tmp_path: Path) -> None
 
 def test_load_prefers_data_keys_over_file(tmp_path: Path) -> None:
     env_ring = Keyring.generate()
-    settings = Settings.from_env({"VAR_DIR": str(tmp_path / "var"), "DATA_KEYS": env_ring.to_json()})
+    settings = Settings.from_env(
+        {"VAR_DIR": str(tmp_path / "var"), "DATA_KEYS": env_ring.to_json()}
+    )
     loaded = Keyring.load(settings)
     assert loaded.primary_key_id == env_ring.primary_key_id
     assert not settings.key_file.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from bot.store.db import make_engine
 from bot.store.models import Base
@@ -20,12 +21,12 @@ def _url() -> str:
     return str(url)
 
 
-def _configure(connection: object) -> None:
+def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
         # SQLite cannot ALTER most things; batch mode lets later revisions work on both databases.
-        render_as_batch=getattr(connection, "dialect").name == "sqlite",
+        render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
 

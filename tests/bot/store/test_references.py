@@ -40,7 +40,9 @@ def test_normalise_maps_o_to_zero_and_i_l_to_one(typed: str, expected: str) -> N
     assert normalise_reference(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["", "ABC-2345", "ABCD-23456", "ABCD-234U", "ABCD-23?5", "案件-2345"])
+@pytest.mark.parametrize(
+    "typed", ["", "ABC-2345", "ABCD-23456", "ABCD-234U", "ABCD-23?5", "案件-2345"]
+)
 def test_normalise_rejects_non_references(typed: str) -> None:
     assert normalise_reference(typed) is None
 

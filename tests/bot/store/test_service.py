@@ -23,7 +23,9 @@ def _count(session_factory: Any, model: Any) -> int:
         return int(session.scalar(select(func.count()).select_from(model)))
 
 
-def _submit(session_factory: Any, keyring: Keyring, key: str = "draft-1", **overrides: Any) -> service.SubmitResult:
+def _submit(
+    session_factory: Any, keyring: Keyring, key: str = "draft-1", **overrides: Any
+) -> service.SubmitResult:
     with session_factory() as session:
         return service.submit_report(session, keyring, make_draft(**overrides), submission_key=key)
 
@@ -84,7 +86,9 @@ def test_get_case_unknown_reference_returns_none(
         assert service.get_case(session, keyring, reference) is None
 
 
-def test_submit_without_contact_stores_no_contact_row(session_factory: Any, keyring: Keyring) -> None:
+def test_submit_without_contact_stores_no_contact_row(
+    session_factory: Any, keyring: Keyring
+) -> None:
     reference = _submit(session_factory, keyring, contact=None, police="anonymous").reference
     with session_factory() as session:
         case = service.get_case(session, keyring, reference)
@@ -94,11 +98,23 @@ def test_submit_without_contact_stores_no_contact_row(session_factory: Any, keyr
     assert _count(session_factory, IncidentDetails) == 1
 
 
-def test_submit_minimal_draft_defaults_optional_fields(session_factory: Any, keyring: Keyring) -> None:
-    draft = {key: make_draft()[key] for key in (
-        "language", "channel", "conversation_key", "reporter_role", "description",
-        "police", "caseworker", "contact", "consents",
-    )}
+def test_submit_minimal_draft_defaults_optional_fields(
+    session_factory: Any, keyring: Keyring
+) -> None:
+    draft = {
+        key: make_draft()[key]
+        for key in (
+            "language",
+            "channel",
+            "conversation_key",
+            "reporter_role",
+            "description",
+            "police",
+            "caseworker",
+            "contact",
+            "consents",
+        )
+    }
     with session_factory() as session:
         result = service.submit_report(session, keyring, draft, submission_key="minimal")
         case = service.get_case(session, keyring, result.reference)
@@ -119,14 +135,21 @@ def test_consents_are_stored_as_separate_rows(session_factory: Any, keyring: Key
     assert len({r.case_id for r in rows}) == 1
 
 
-def test_list_cases_has_no_free_text_and_newest_first(session_factory: Any, keyring: Keyring) -> None:
+def test_list_cases_has_no_free_text_and_newest_first(
+    session_factory: Any, keyring: Keyring
+) -> None:
     first = _submit(session_factory, keyring, key="a").reference
     second = _submit(session_factory, keyring, key="b", language="vi").reference
     with session_factory() as session:
         cases = service.list_cases(session)
     assert [c["reference"] for c in cases] == [second, first]
     assert set(cases[0]) == {
-        "reference", "status", "created_at", "channel", "language", "police_referral",
+        "reference",
+        "status",
+        "created_at",
+        "channel",
+        "language",
+        "police_referral",
         "caseworker_requested",
     }
     assert DESCRIPTION not in repr(cases) and PHONE not in repr(cases)
@@ -147,9 +170,10 @@ def test_submit_same_key_twice_creates_one_case(session_factory: Any, keyring: K
 
 
 def test_submit_different_keys_creates_two_cases(session_factory: Any, keyring: Keyring) -> None:
-    assert _submit(session_factory, keyring, key="x").reference != _submit(
-        session_factory, keyring, key="y"
-    ).reference
+    assert (
+        _submit(session_factory, keyring, key="x").reference
+        != _submit(session_factory, keyring, key="y").reference
+    )
     assert _count(session_factory, Case) == 2
 
 
@@ -221,7 +245,9 @@ def test_submit_missing_required_key_names_it(session_factory: Any, keyring: Key
         service.submit_report(session, keyring, draft, submission_key="bad")
 
 
-def test_submit_validation_error_never_echoes_values(session_factory: Any, keyring: Keyring) -> None:
+def test_submit_validation_error_never_echoes_values(
+    session_factory: Any, keyring: Keyring
+) -> None:
     with session_factory() as session, pytest.raises(ValueError) as info:
         service.submit_report(
             session, keyring, make_draft(contact={"phone": 447700900123}), submission_key="k"
@@ -310,8 +336,12 @@ def test_add_evidence_is_encrypted_and_linked_at_submit(
     image = b"\x89PNG invented image bytes"
     conversation = make_draft()["conversation_key"]
     with session_factory() as session:
-        evidence_id = service.add_evidence(session, keyring, settings, conversation, "Image/PNG", image)
-        other_id = service.add_evidence(session, keyring, settings, "web-other", "image/jpeg", b"jpg")
+        evidence_id = service.add_evidence(
+            session, keyring, settings, conversation, "Image/PNG", image
+        )
+        other_id = service.add_evidence(
+            session, keyring, settings, "web-other", "image/jpeg", b"jpg"
+        )
     files = list(settings.evidence_dir.iterdir())
     assert len(files) == 2 and all(image not in f.read_bytes() for f in files)
     reference = _submit(session_factory, keyring).reference
@@ -321,20 +351,28 @@ def test_add_evidence_is_encrypted_and_linked_at_submit(
         other = session.get(Evidence, other_id)
     assert case is not None
     assert case["evidence"] == [
-        {"id": evidence_id, "content_type": "image/png", "size": len(image),
-         "created_at": case["evidence"][0]["created_at"]}
+        {
+            "id": evidence_id,
+            "content_type": "image/png",
+            "size": len(image),
+            "created_at": case["evidence"][0]["created_at"],
+        }
     ]
     assert other.case_id is None
 
 
-def test_add_evidence_over_limit_is_refused(session_factory: Any, keyring: Keyring, tmp_path: Path) -> None:
+def test_add_evidence_over_limit_is_refused(
+    session_factory: Any, keyring: Keyring, tmp_path: Path
+) -> None:
     small = Settings.from_env({"VAR_DIR": str(tmp_path / "var"), "EVIDENCE_MAX_BYTES": "10"})
     with session_factory() as session, pytest.raises(service.EvidenceTooLarge):
         service.add_evidence(session, keyring, small, "web-x", "image/png", b"x" * 11)
     assert _count(session_factory, Evidence) == 0
 
 
-@pytest.mark.parametrize("content_type,data", [("image/png", b""), ("not a type", b"x"), ("a/b;c", b"x")])
+@pytest.mark.parametrize(
+    "content_type,data", [("image/png", b""), ("not a type", b"x"), ("a/b;c", b"x")]
+)
 def test_add_evidence_rejects_bad_input(
     session_factory: Any, keyring: Keyring, settings: Settings, content_type: str, data: bytes
 ) -> None:
@@ -367,17 +405,24 @@ def test_reencrypt_all_moves_everything_to_new_key(
     assert stats == service.ReencryptStats(1, 1, 1, 1)
 
     with session_factory() as session:
-        blobs = [*session.scalars(select(IncidentDetails.data)), *session.scalars(select(ContactDetails.data))]
+        blobs = [
+            *session.scalars(select(IncidentDetails.data)),
+            *session.scalars(select(ContactDetails.data)),
+        ]
         assert {Keyring.key_id_of(b) for b in blobs} == {new_key}
         case = service.get_case(session, keyring, reference)
         assert case is not None and case["incident"]["description"] == DESCRIPTION
         assert service.lookup_address(session, keyring, "telegram", "tg-1") == "123456789"
         assert service.read_evidence(session, keyring, settings, evidence_id) == b"img"
-    assert all(Keyring.key_id_of(f.read_bytes()) == new_key for f in settings.evidence_dir.iterdir())
+    assert all(
+        Keyring.key_id_of(f.read_bytes()) == new_key for f in settings.evidence_dir.iterdir()
+    )
     assert old_key in keyring.key_ids
 
     with session_factory() as session:
-        assert service.reencrypt_all(session, keyring, settings) == service.ReencryptStats(0, 0, 0, 0)
+        assert service.reencrypt_all(session, keyring, settings) == service.ReencryptStats(
+            0, 0, 0, 0
+        )
 
 
 def test_swapped_ciphertext_between_cases_does_not_decrypt(
