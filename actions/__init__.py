@@ -1,0 +1,1 @@
+"""Custom actions. One module per feature; the logic lives in `bot/` (Rasa-free, unit-tested)."""

@@ -1,0 +1,204 @@
+"""The report form: validation, dynamic questions, start and finish.
+
+The decisions are made by `bot.intake.engine` (pure, unit-tested); this module only adapts it to
+Rasa's form loop and sends domain responses.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions._common import answer_of, channel_of, language_of, say
+from actions.people import expand_responses
+from bot import i18n
+from bot.intake import engine
+from bot.intake import options as o
+from bot.intake.report import build_draft, next_steps, summary_values
+
+logger = logging.getLogger(__name__)
+
+#: Slots cleared when a report starts or ends (the language and its lock are kept).
+REPORT_SLOTS = (
+    *o.DATA_SLOTS,
+    *o.CONTROL_SLOTS,
+    "description_parts",
+    "pending_choices",
+    "pending_control",
+    "stop_confirmed",
+    "date_from",
+    "date_to",
+    "location_kind",
+    "draft_id",
+    "requested_slot",
+)
+
+
+def _reset_events(keep: dict[str, Any] | None = None) -> list[EventType]:
+    keep = keep or {}
+    return [SlotSet(name, keep.get(name)) for name in REPORT_SLOTS]
+
+
+class ValidateReportForm(FormValidationAction):
+    """Validates every answer of `report_form` through the intake engine."""
+
+    def name(self) -> str:
+        return "validate_report_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """The questions still to ask depend on earlier answers (see `engine.required_slots`)."""
+        return engine.required_slots(tracker.slots)
+
+    async def get_validation_events(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        """Interprets the latest message as the answer to the question that was asked."""
+        requested = tracker.get_slot("requested_slot")
+        if not requested:
+            return []  # the form is being activated: nothing has been asked yet
+        turn = engine.handle_answer(
+            dict(tracker.slots), requested, answer_of(tracker), domain, language_of(tracker)
+        )
+        say(dispatcher, expand_responses(turn.responses, tracker))
+        return [SlotSet(name, value) for name, value in turn.updates.items()]
+
+
+class ActionAskDescription(Action):
+    """Asks what happened; once something is written, invites more or "done"."""
+
+    def name(self) -> str:
+        return "action_ask_description"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.get_slot("description_parts"):
+            dispatcher.utter_message(response="utter_ask_description_more")
+        else:
+            dispatcher.utter_message(response="utter_ask_description")
+        return []
+
+
+class _AskMultiSelect(Action):
+    """Asks a multi-select question; after a first pick, offers the rest and "that's all"."""
+
+    slot = ""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        pending = tracker.get_slot("pending_choices") or []
+        if not pending:
+            dispatcher.utter_message(response=f"utter_ask_{self.slot}")
+            return []
+        language = language_of(tracker)
+        offered = i18n.buttons(domain, f"utter_ask_{self.slot}", language)
+        titles = dict(offered)
+        remaining = [
+            {"title": title, "payload": f'/inform{{"choice":"{value}"}}'}
+            for value, title in offered
+            if value not in pending and value not in ("not_sure", "no_support", "skip")
+        ]
+        dispatcher.utter_message(
+            response="utter_ask_more_choices",
+            selected=", ".join(titles.get(v, v) for v in pending),
+            buttons=remaining,
+        )
+        return []
+
+
+class ActionAskIncidentTypes(_AskMultiSelect):
+    slot = "incident_types"
+
+
+class ActionAskMotivations(_AskMultiSelect):
+    slot = "motivations"
+
+
+class ActionAskSupportNeeds(_AskMultiSelect):
+    slot = "support_needs"
+
+
+class ActionAskSummaryConfirmed(Action):
+    """Reads the whole report back, then asks to send it or change an answer."""
+
+    def name(self) -> str:
+        return "action_ask_summary_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        values = summary_values(dict(tracker.slots), domain, language_of(tracker))
+        dispatcher.utter_message(response="utter_summary", **values)
+        dispatcher.utter_message(response="utter_ask_summary_confirmed")
+        return []
+
+
+class ActionStartReport(Action):
+    """Welcomes the person and starts a fresh draft (a new draft id = a new submission key)."""
+
+    def name(self) -> str:
+        return "action_start_report"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_welcome")
+        events = _reset_events({"draft_id": uuid.uuid4().hex})
+        if tracker.get_slot("language_ask") and not tracker.get_slot("language_locked"):
+            events.append(SlotSet("pending_control", "language_choice"))
+        return events
+
+
+class ActionFinishReport(Action):
+    """Runs when the form ends: stores a confirmed report, or discards a stopped one."""
+
+    def name(self) -> str:
+        return "action_finish_report"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.get_slot("stop_confirmed"):
+            dispatcher.utter_message(response="utter_stopped")
+            return _reset_events()
+        if tracker.get_slot("summary_confirmed") is not True:
+            return []
+        from actions.store import submit  # imported late: the store opens files on first use
+
+        language = language_of(tracker)
+        draft = build_draft(
+            dict(tracker.slots),
+            domain,
+            language=language,
+            channel=channel_of(tracker),
+            conversation_key=tracker.sender_id,
+        )
+        draft_id = tracker.get_slot("draft_id") or f"{tracker.sender_id}:{len(tracker.events)}"
+        try:
+            reference = submit(draft, submission_key=draft_id)
+        except Exception:  # noqa: BLE001 - the person must get a kind answer, never a trace
+            logger.exception("storing a report failed; the answers are kept for a retry")
+            dispatcher.utter_message(response="utter_submit_failed")
+            return [SlotSet("summary_confirmed", None), FollowupAction("report_form")]
+        for response in next_steps(dict(tracker.slots)):
+            dispatcher.utter_message(response=response, reference=reference)
+        return [*_reset_events(), SlotSet("last_reference", reference)]

@@ -1,0 +1,89 @@
+"""Deterministic recognition of commands and danger words in every language.
+
+The NLU model learns paraphrases; this lexicon makes the few words that must never be missed
+("stop", "help", "I'm being attacked" ...) work the same in every language, whatever the model
+thinks. Phrases live in `bot/lexicon/commands.yml` (data, one list per command and language).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from pathlib import Path
+
+import yaml
+
+LEXICON = Path(__file__).parent / "lexicon" / "commands.yml"
+
+#: Commands recognised only in short messages (a long message is an answer, not a command).
+SHORT_COMMANDS = ("stop", "help", "human", "skip", "done", "change_language", "change_answer")
+SHORT_MESSAGE_WORDS = 6
+SHORT_MESSAGE_CHARS = 40
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Lower-cases, NFKC-normalises and reduces punctuation to single spaces."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return " ".join(_PUNCT.sub(" ", text).split())
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> dict[str, list[str]]:
+    data = yaml.safe_load(LEXICON.read_text(encoding="utf-8")) or {}
+    merged: dict[str, list[str]] = {}
+    for command, by_language in data.items():
+        phrases: set[str] = set()
+        for words in (by_language or {}).values():
+            phrases.update(normalise(w) for w in words or [] if normalise(w))
+        merged[command] = sorted(phrases, key=len, reverse=True)
+    return merged
+
+
+def _contains(haystack: str, phrase: str) -> bool:
+    # Scripts written without spaces match as substrings; others on word boundaries.
+    if any(ord(ch) > 0x2E7F for ch in phrase):
+        return phrase in haystack
+    return f" {phrase} " in f" {haystack} "
+
+
+def is_short(text: str) -> bool:
+    """True for a message short enough to be a command rather than an answer."""
+    norm = normalise(text)
+    return len(norm.split()) <= SHORT_MESSAGE_WORDS and len(norm) <= SHORT_MESSAGE_CHARS
+
+
+def is_danger(text: str) -> bool:
+    """True when the message says the person is in danger now (any length, high recall)."""
+    norm = normalise(text)
+    return bool(norm) and any(_contains(norm, p) for p in _lexicon().get("emergency", []))
+
+
+def command(text: str) -> str | None:
+    """The command a message gives, if any: emergency first, then short commands.
+
+    Short commands match the whole message (after dropping polite filler words such as
+    "please"), so "they told me to stop" is an answer, not a request to stop.
+    """
+    if is_danger(text):
+        return "emergency"
+    norm = normalise(text)
+    if not norm or not is_short(text):
+        return None
+    lexicon = _lexicon()
+    fillers = lexicon.get("_fillers", [])
+    stripped = norm
+    for filler in fillers:
+        stripped = _remove(stripped, filler)
+    for name in SHORT_COMMANDS:
+        phrases = lexicon.get(name, [])
+        if norm in phrases or (stripped and stripped in phrases):
+            return name
+    return None
+
+
+def _remove(text: str, filler: str) -> str:
+    if any(ord(ch) > 0x2E7F for ch in filler):
+        return text.replace(filler, "").strip()
+    return " ".join(w for w in text.split() if w != filler)

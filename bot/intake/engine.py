@@ -1,0 +1,516 @@
+"""The intake conversation as a pure state machine over slot values.
+
+`handle_answer` takes what the person just sent while the form asked `requested` and returns the
+slot updates and the responses to send; `required_slots` says what the form still has to ask.
+Rasa's form loop drives it (`actions/intake.py`); nothing here imports Rasa, so every path is
+unit-tested directly. The rules that matter to the people using it:
+
+* Nothing already answered is ever lost: a bad answer only re-asks the same question.
+* Commands (stop, help, talk to a person, change language, change an answer) work at any
+  question; danger words always get 999 guidance first and the question is offered again.
+* Contact details are asked only when a choice needs them, otherwise offered as optional.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import commands
+from bot.i18n import buttons
+from bot.intake import options as o
+from bot.intake.dates import parse_when
+from bot.intake.validators import classify_location, has_words, normalise_text, parse_email, parse_phone
+
+Slots = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One message from the person, as the form sees it."""
+
+    text: str
+    choice: str | None = None  # from a button payload `/inform{"choice": ...}`
+    intent: str | None = None
+    intent_confidence: float = 0.0
+
+    @property
+    def is_payload(self) -> bool:
+        return self.choice is not None
+
+
+@dataclass
+class Turn:
+    """What a turn decided: slot updates and responses (`(response name, variables)`)."""
+
+    updates: Slots = field(default_factory=dict)
+    responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def say(self, response: str, **variables: Any) -> None:
+        self.responses.append((response, variables))
+
+
+def _get(slots: Slots, name: str) -> Any:
+    return slots.get(name)
+
+
+def contact_required(slots: Slots) -> bool:
+    """Police named or a caseworker means we need a way to reach the person."""
+    return _get(slots, "police") == "named" or _get(slots, "caseworker") == "yes"
+
+
+def phone_required(slots: Slots) -> bool:
+    """A caseworker arranges support by phone (the seed service: "a contact number")."""
+    return _get(slots, "caseworker") == "yes"
+
+
+def required_slots(slots: Slots) -> list[str]:
+    """The slots the form needs, in order; the first one still empty is asked next.
+
+    An empty list ends the form (used when the person confirmed they want to stop).
+    """
+    if _get(slots, "stop_confirmed"):
+        return []
+    result: list[str] = []
+    pending = _get(slots, "pending_control")
+    if pending in o.CONTROL_SLOTS:
+        result.append(pending)
+    result += ["reporter_role", "description", "incident_types", "incident_date", "location"]
+    if _get(slots, "location_kind") != "online":
+        result.append("place_type")
+    result += ["motivations", "perpetrator", "support_needs", "police", "caseworker"]
+    if _get(slots, "caseworker") == "yes":
+        result.append("partner_sharing")
+    wants_contact = contact_required(slots)
+    if not wants_contact:
+        result.append("contact_wanted")
+        wants_contact = _get(slots, "contact_wanted") == "yes"
+    if wants_contact:
+        result += ["contact_name", "contact_phone"]
+        if _get(slots, "contact_phone") in (None, o.SKIPPED) or _get(slots, "police") == "named":
+            result.append("contact_email")
+        if _get(slots, "contact_phone") not in (None, o.SKIPPED):
+            result.append("safe_to_leave_message")
+        result.append("safe_times")
+    result.append("summary_confirmed")
+    return result
+
+
+def _match_choices(
+    answer: Answer, offered: list[tuple[str, str]], allowed: tuple[str, ...], multi: bool
+) -> list[str]:
+    """Maps a payload, option numbers ("2", "1 3") or option words to choice values."""
+    if answer.choice is not None:
+        return [answer.choice] if answer.choice in allowed else []
+    text = normalise_text(answer.text)
+    if not text:
+        return []
+    values = [v for v, _ in offered if v in allowed] or list(allowed)
+    tokens = commands.normalise(text).replace(",", " ").split()
+    if tokens and all(t.isdigit() for t in tokens):
+        picked = []
+        for t in tokens:
+            index = int(t) - 1
+            if 0 <= index < len(values):
+                picked.append(values[index])
+        return picked if (multi or len(picked) == 1) else []
+    norm = commands.normalise(text)
+    found = []
+    for value, title in offered:
+        title_norm = commands.normalise(title)
+        if value not in allowed or not title_norm:
+            continue
+        if norm == title_norm or (len(norm) >= 3 and (norm in title_norm or title_norm in norm)):
+            found.append(value)
+    for value in allowed:  # the English identifier itself ("witness", "verbal abuse")
+        if commands.normalise(value.replace("_", " ")) == norm and value not in found:
+            found.append(value)
+    if not multi and len(found) > 1:
+        return []
+    return found
+
+
+def _yes_no(answer: Answer) -> str | None:
+    if answer.choice in o.YES_NO:
+        return answer.choice
+    if answer.intent == "affirm" and answer.intent_confidence >= 0.5:
+        return "yes"
+    if answer.intent == "deny" and answer.intent_confidence >= 0.5:
+        return "no"
+    return None
+
+
+def handle_answer(
+    slots: Slots,
+    requested: str,
+    answer: Answer,
+    domain: dict[str, Any],
+    language: str | None,
+    today: dt.date | None = None,
+) -> Turn:
+    """Decides what one message means for the question `requested`.
+
+    Args:
+        slots: Current slot values.
+        requested: The slot the form asked for.
+        answer: The person's message.
+        domain: The domain dict (for the buttons offered, i.e. what "2" means).
+        language: The conversation's language code.
+        today: Reference day for dates (tests pass a fixed one).
+
+    Returns:
+        The slot updates and responses. The requested slot stays empty when the question must
+        be asked again.
+    """
+    turn = Turn()
+    turn.updates[requested] = None  # unless an answer is accepted below, ask again
+    text = normalise_text(answer.text)
+
+    if answer.choice == "unsupported_media":
+        turn.say("utter_unsupported_media")
+        return turn
+    if answer.choice == "evidence_received":
+        turn.say("utter_evidence_received")
+        return turn
+
+    command = None
+    if not answer.is_payload:
+        command = commands.command(text)
+        if command is None and answer.intent in ("emergency",) and answer.intent_confidence >= 0.8:
+            command = "emergency"
+        if command is None and answer.intent in commands.SHORT_COMMANDS and commands.is_short(text):
+            if answer.intent_confidence >= 0.85:
+                command = answer.intent
+
+    if command == "emergency":
+        turn.say("utter_emergency")
+        if requested == "description" and has_words(text):
+            _add_description_part(slots, text, turn)  # never lose what they told us
+        turn.say("utter_continue_when_safe")
+        return turn
+
+    if requested in o.CONTROL_SLOTS:
+        return _handle_control(slots, requested, answer, command, turn, domain, language)
+
+    if command == "stop":
+        turn.updates["pending_control"] = "confirm_stop"
+        return turn
+    if command == "help":
+        turn.say("utter_help")
+        return turn
+    if command == "human":
+        turn.say("utter_human_hours")
+        return turn
+    if command == "change_language":
+        turn.updates["pending_control"] = "language_choice"
+        return turn
+    if command == "change_answer":
+        turn.updates["pending_control"] = "field_to_change"
+        return turn
+
+    if command == "skip" or answer.choice == "skip":
+        if requested == "motivations":
+            turn.updates[requested] = ["not_sure"]
+            turn.updates["pending_choices"] = None
+            return turn
+        if requested == "contact_email" and _get(slots, "contact_phone") in (None, o.SKIPPED):
+            turn.say("utter_need_one_contact")
+            return turn
+        if requested in o.OPTIONAL:
+            turn.updates[requested] = [] if requested in o.MULTI_SELECT else o.SKIPPED
+            turn.updates["pending_choices"] = None
+            if requested == "location":
+                turn.updates["location_kind"] = "unknown"
+            return turn
+        if requested == "contact_phone":
+            if phone_required(slots):
+                turn.say("utter_phone_needed")
+            else:
+                turn.updates[requested] = o.SKIPPED
+            return turn
+        turn.say("utter_cannot_skip")
+        return turn
+
+    handler = _HANDLERS.get(requested)
+    if handler is None:
+        return turn
+    handler(slots, requested, answer, text, turn, domain, language, today)
+    return turn
+
+
+def _reask_kindly(text: str, turn: Turn, unclear: str = "utter_unclear_choice") -> None:
+    turn.say("utter_empty_message" if not text or not has_words(text) else unclear)
+
+
+def _single_choice(slots, requested, answer, text, turn, domain, language, today) -> None:
+    offered = buttons(domain, f"utter_ask_{requested}", language)
+    allowed = o.CHOICES[requested]
+    if requested in ("caseworker", "partner_sharing", "contact_wanted", "safe_to_leave_message"):
+        yes_no = _yes_no(answer)
+        if yes_no:
+            turn.updates[requested] = yes_no
+            _after_single(slots, requested, yes_no, turn)
+            return
+    picked = _match_choices(answer, offered, allowed, multi=False)
+    if len(picked) == 1:
+        turn.updates[requested] = picked[0]
+        _after_single(slots, requested, picked[0], turn)
+        return
+    if answer.is_payload:
+        turn.say("utter_unknown_choice")
+        return
+    _reask_kindly(text, turn)
+
+
+def _after_single(slots: Slots, requested: str, value: str, turn: Turn) -> None:
+    if requested == "caseworker" and value == "no":
+        turn.updates["partner_sharing"] = None
+    if requested == "partner_sharing" and value == "no":
+        # Without consent to share details there can be no caseworker referral: say so plainly
+        # and record the caseworker answer as "no" (they can change it at the summary).
+        turn.updates["caseworker"] = "no"
+        turn.say("utter_caseworker_needs_sharing")
+    if requested == "police" and value == "named":
+        turn.say("utter_police_named_noted")
+    if requested == "place_type" and value == "online_place":
+        turn.updates["location_kind"] = slots.get("location_kind") or "online"
+
+
+def _multi_choice(slots, requested, answer, text, turn, domain, language, today) -> None:
+    offered = buttons(domain, f"utter_ask_{requested}", language)
+    allowed = o.CHOICES[requested]
+    pending = list(slots.get("pending_choices") or [])
+    done = answer.choice == "done" or (not answer.is_payload and commands.command(text) == "done")
+    if done:
+        if pending:
+            turn.updates[requested] = pending
+            turn.updates["pending_choices"] = None
+        else:
+            turn.say("utter_choose_at_least_one")
+        return
+    picked = _match_choices(answer, offered, allowed, multi=True)
+    if not picked:
+        if answer.is_payload:
+            turn.say("utter_unknown_choice")
+        else:
+            _reask_kindly(text, turn)
+        return
+    exclusive = {"not_sure", "no_support"}
+    for value in picked:
+        if value not in pending:
+            pending.append(value)
+    if any(v in exclusive for v in picked) or len(picked) > 1 or len(pending) >= len(allowed) - 1:
+        # Several at once (typed "1 3"), or an answer that stands alone: that is the answer.
+        if any(v in exclusive for v in picked):
+            pending = [v for v in picked if v in exclusive][:1]
+        turn.updates[requested] = pending
+        turn.updates["pending_choices"] = None
+        return
+    turn.updates["pending_choices"] = pending  # ask "anything else?" (action_ask_* shows this)
+
+
+def _add_description_part(slots: Slots, text: str, turn: Turn) -> bool:
+    parts = list(turn.updates.get("description_parts") or slots.get("description_parts") or [])
+    total = sum(len(p) for p in parts) + len(text)
+    if total > o.DESCRIPTION_LIMIT:
+        turn.say("utter_description_too_long", limit=o.DESCRIPTION_LIMIT)
+        return False
+    parts.append(text)
+    turn.updates["description_parts"] = parts
+    return True
+
+
+def _description(slots, requested, answer, text, turn, domain, language, today) -> None:
+    parts = list(slots.get("description_parts") or [])
+    done = answer.choice == "done" or (not answer.is_payload and commands.command(text) == "done")
+    if done:
+        if parts:
+            turn.updates["description"] = "\n".join(parts)
+            turn.updates["description_parts"] = None
+        else:
+            turn.say("utter_description_needed")
+        return
+    if answer.is_payload:
+        turn.say("utter_unknown_choice")
+        return
+    if not has_words(text):
+        turn.say("utter_empty_message")
+        return
+    _add_description_part(slots, text, turn)
+
+
+def _when(slots, requested, answer, text, turn, domain, language, today) -> None:
+    if answer.is_payload:
+        if answer.choice == "not_sure":
+            turn.updates["incident_date"] = o.SKIPPED
+            return
+        turn.say("utter_unknown_choice")
+        return
+    if not has_words(text):
+        turn.say("utter_empty_message")
+        return
+    parsed = parse_when(text, language, today)
+    if parsed is None:
+        turn.say("utter_date_not_understood")
+        return
+    turn.updates["incident_date"] = text
+    turn.updates["date_from"] = parsed.start.isoformat()
+    turn.updates["date_to"] = parsed.end.isoformat()
+
+
+def _where(slots, requested, answer, text, turn, domain, language, today) -> None:
+    if answer.choice == "online_place":
+        turn.updates["location"] = "online"
+        turn.updates["location_kind"] = "online"
+        turn.updates["place_type"] = "online_place"
+        return
+    if answer.is_payload:
+        turn.say("utter_unknown_choice")
+        return
+    if not has_words(text):
+        turn.say("utter_empty_message")
+        return
+    if len(text) > o.FREE_TEXT_LIMITS["location"]:
+        turn.say("utter_answer_too_long", limit=o.FREE_TEXT_LIMITS["location"])
+        return
+    kind, value = classify_location(text)
+    turn.updates["location"] = value
+    turn.updates["location_kind"] = kind
+    if kind == "online":
+        turn.updates["place_type"] = "online_place"
+
+
+def _free_text(slots, requested, answer, text, turn, domain, language, today) -> None:
+    if answer.is_payload:
+        turn.say("utter_unknown_choice")
+        return
+    if not has_words(text):
+        turn.say("utter_empty_message")
+        return
+    limit = o.FREE_TEXT_LIMITS.get(requested, 1000)
+    if len(text) > limit:
+        turn.say("utter_answer_too_long", limit=limit)
+        return
+    turn.updates[requested] = text
+
+
+def _phone(slots, requested, answer, text, turn, domain, language, today) -> None:
+    phone = parse_phone(text) if not answer.is_payload else None
+    if phone:
+        turn.updates["contact_phone"] = phone
+        return
+    turn.say("utter_invalid_phone" if has_words(text) else "utter_empty_message")
+
+
+def _email(slots, requested, answer, text, turn, domain, language, today) -> None:
+    if not answer.is_payload and text and parse_email(text):
+        turn.updates["contact_email"] = parse_email(text)
+        return
+    turn.say("utter_invalid_email" if has_words(text) else "utter_empty_message")
+
+
+def _summary(slots, requested, answer, text, turn, domain, language, today) -> None:
+    offered = buttons(domain, "utter_ask_summary_confirmed", language)
+    picked = _match_choices(answer, offered, o.SUMMARY, multi=False)
+    if not picked and _yes_no(answer) == "yes":
+        picked = ["confirm"]
+    if picked == ["confirm"]:
+        turn.updates["summary_confirmed"] = True
+        return
+    if picked == ["change"] or _yes_no(answer) == "no":
+        turn.updates["pending_control"] = "field_to_change"
+        return
+    turn.say("utter_unknown_choice" if answer.is_payload else "utter_unclear_choice")
+
+
+def _handle_control(
+    slots: Slots,
+    requested: str,
+    answer: Answer,
+    command: str | None,
+    turn: Turn,
+    domain: dict[str, Any],
+    language: str | None,
+) -> Turn:
+    text = normalise_text(answer.text)
+    if requested == "confirm_stop":
+        choice = _yes_no(answer) or (
+            answer.choice if answer.choice in o.YES_NO else None
+        )
+        if choice is None and command == "stop":
+            choice = "yes"
+        if choice == "yes":
+            turn.updates.update({"stop_confirmed": True, "pending_control": None})
+        elif choice == "no":
+            turn.updates["pending_control"] = None
+            turn.say("utter_carry_on")
+        else:
+            _reask_kindly(text, turn)
+        return turn
+    if requested == "language_choice":
+        # The language itself is set by the global slot-mapping action (it sees every message);
+        # here we only close the menu once a language is set or the person moves on.
+        from bot.language import parse_language_choice
+
+        if (answer.choice or "").startswith("lang:") or parse_language_choice(text):
+            turn.updates["pending_control"] = None
+            turn.say("utter_language_set")
+        else:
+            turn.say("utter_unclear_choice")
+        return turn
+    if requested == "field_to_change":
+        offered = buttons(domain, "utter_ask_field_to_change", language)
+        picked = _match_choices(answer, offered, o.EDITABLE_FIELDS, multi=False)
+        if len(picked) != 1:
+            if answer.choice == "cancel_change" or command in ("done", "skip"):
+                turn.updates["pending_control"] = None
+                return turn
+            _reask_kindly(text, turn)
+            return turn
+        turn.updates["pending_control"] = None
+        turn.updates["summary_confirmed"] = None
+        for name in _slots_of_field(picked[0]):
+            turn.updates[name] = None
+        return turn
+    return turn
+
+
+def _slots_of_field(name: str) -> tuple[str, ...]:
+    """The slots to clear so that the form asks a field again (and what depends on it)."""
+    return {
+        "description": ("description", "description_parts"),
+        "incident_types": ("incident_types", "pending_choices"),
+        "incident_date": ("incident_date", "date_from", "date_to"),
+        "location": ("location", "location_kind", "place_type"),
+        "motivations": ("motivations", "pending_choices"),
+        "support_needs": ("support_needs", "pending_choices"),
+        "caseworker": ("caseworker", "partner_sharing"),
+        "contact": (
+            "contact_wanted", "contact_name", "contact_phone", "contact_email",
+            "safe_to_leave_message", "safe_times",
+        ),
+    }.get(name, (name,))
+
+
+_HANDLERS = {
+    "reporter_role": _single_choice,
+    "description": _description,
+    "incident_types": _multi_choice,
+    "incident_date": _when,
+    "location": _where,
+    "place_type": _single_choice,
+    "motivations": _multi_choice,
+    "perpetrator": _free_text,
+    "support_needs": _multi_choice,
+    "police": _single_choice,
+    "caseworker": _single_choice,
+    "partner_sharing": _single_choice,
+    "contact_wanted": _single_choice,
+    "contact_name": _free_text,
+    "contact_phone": _phone,
+    "contact_email": _email,
+    "safe_to_leave_message": _single_choice,
+    "safe_times": _free_text,
+    "summary_confirmed": _summary,
+}

@@ -1,0 +1,64 @@
+"""Makes the lexicon's commands and danger words decide the intent, in every language.
+
+Runs after the intent classifier: when `bot.commands.command` recognises the message (a whole
+short message such as "stop", "帮助", "dừng lại", or danger words anywhere), the intent is set with
+full confidence so rules outside the form react the same way in every language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot import commands
+
+_INTENT_OF_COMMAND = {
+    "emergency": "emergency",
+    "stop": "stop",
+    "help": "help",
+    "human": "human",
+    "skip": "skip",
+    "done": "done",
+    "change_language": "change_language",
+    "change_answer": "change_answer",
+}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class CommandIntentOverride(GraphComponent):
+    """Overrides the predicted intent for lexicon commands and danger words."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CommandIntentOverride:
+        """Creates the component."""
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Sets the intent of messages the lexicon recognises."""
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.startswith("/"):
+                continue  # button payloads already name their intent
+            name = _INTENT_OF_COMMAND.get(commands.command(text) or "")
+            if name:
+                message.set(INTENT, {"name": name, "confidence": 1.0}, add_to_output=True)
+                ranking = message.get(INTENT_RANKING_KEY) or []
+                message.set(
+                    INTENT_RANKING_KEY,
+                    [{"name": name, "confidence": 1.0}]
+                    + [r for r in ranking if r.get("name") != name],
+                    add_to_output=True,
+                )
+        return messages

@@ -1,0 +1,65 @@
+"""A tokenizer for every script the service supports, including those written without spaces.
+
+Rasa's WhitespaceTokenizer turns a whole Chinese, Japanese, Thai, Burmese or Khmer sentence into
+one token; Jieba covers Chinese only, and the ICU word breaker needs a native library that does
+not install from PyPI here. So this splits runs of those scripts into grapheme clusters (as
+multilingual BERT-style models do for CJK) — with character n-gram features on top this gives the
+classifier real sub-sentence units — and splits everything else on whitespace/punctuation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import regex
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+# Han, Hiragana, Katakana, Thai, Lao, Myanmar, Khmer: scripts written without spaces.
+_UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Myanmar}\p{Khmer}"
+_TOKEN = regex.compile(
+    rf"(?:(?=[{_UNSPACED}])\X)|[^\s{_UNSPACED}\p{{P}}\p{{S}}]+|[\p{{So}}]", regex.UNICODE
+)
+
+
+def split_words(text: str) -> list[tuple[str, int]]:
+    """(token, start offset) pairs: graphemes in unspaced scripts, words elsewhere."""
+    return [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class ScriptAwareTokenizer(Tokenizer):
+    """Whitespace tokens for spaced scripts, grapheme tokens for unspaced ones."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """The component's default config (Rasa's tokenizer options)."""
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ScriptAwareTokenizer:
+        """Creates the component."""
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        """Tokenizes one attribute of a message."""
+        text = message.get(attribute) or ""
+        pieces = split_words(text)
+        if not pieces:
+            return [Token(text, 0)] if text else []
+        return self._apply_token_pattern([Token(word, start) for word, start in pieces])
