@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from bot.settings import Settings
+from bot.settings import REPO_ROOT, Settings
 from bot.store.db import current_revision, head_revision, make_engine, upgrade
 from bot.store.models import Base
 
@@ -66,3 +69,35 @@ def test_sqlite_file_and_folder_are_created_private(tmp_path: Path) -> None:
     engine.dispose()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+_CLAIMER = """
+import sys
+from bot.store.db import make_engine, make_session_factory
+from bot.store.service import claim_delivery
+
+sessions = make_session_factory(make_engine(sys.argv[1]))
+wins = 0
+for n in range(40):
+    with sessions() as session:
+        wins += claim_delivery(session, "twilio", f"SM{n:04d}")
+print(wins)
+"""
+
+
+def test_three_processes_share_sqlite_and_each_delivery_is_claimed_once(settings: Settings) -> None:
+    upgrade(settings.database_url)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CLAIMER, settings.database_url],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [proc.communicate(timeout=60) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0, 0], [err for _, err in outputs]
+    assert sum(int(out) for out, _ in outputs) == 40
