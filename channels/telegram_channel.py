@@ -7,8 +7,8 @@ background. Rasa sees pseudonyms, never chat ids.
 credentials.yml::
 
     channels.telegram_channel.TelegramInput:
-      token: ${TELEGRAM_BOT_TOKEN}
-      secret_token: ${TELEGRAM_WEBHOOK_SECRET}     # 1-256 of A-Z a-z 0-9 _ -
+      token: ${TELEGRAM_BOT_TOKEN}                 # or access_token:
+      secret_token: ${TELEGRAM_WEBHOOK_SECRET}     # or webhook_secret:; 1-256 of A-Z a-z 0-9 _ -
       webhook_url: ${TELEGRAM_WEBHOOK_URL}         # https://<host>/webhooks/telegram_ptb/webhook
       base_url: ${TELEGRAM_API_BASE_URL}           # empty for https://api.telegram.org/bot
       base_file_url: ${TELEGRAM_FILE_BASE_URL}     # empty for https://api.telegram.org/file/bot
@@ -116,8 +116,8 @@ class TelegramConfig:
         Returns:
             The config, or None when the token or a valid webhook secret is missing.
         """
-        token = _configured(credentials.get("token"))
-        secret = _configured(credentials.get("secret_token"))
+        token = _configured(credentials.get("token") or credentials.get("access_token"))
+        secret = _configured(credentials.get("secret_token") or credentials.get("webhook_secret"))
         if not token or not secret or not _SECRET_RE.match(secret):
             return None
         return cls(

@@ -482,8 +482,10 @@ class TwilioInput(InputChannel):
             await tell(STOP_CONTACT_PAYLOAD)  # Twilio confirms the opt-out itself; we stay quiet
             return
         if channel == SMS and body.upper() in OPT_IN_KEYWORDS:
-            await store.set_state(SMS, pseudonym, STATE_OPTED_OUT, None)
-            return
+            if await store.get_state(SMS, pseudonym, STATE_OPTED_OUT):
+                await store.set_state(SMS, pseudonym, STATE_OPTED_OUT, None)
+                return  # Twilio confirms the opt-in itself
+            # not opted out: "start" is just a word here
 
         try:
             num_media = int(first("NumMedia") or 0)
