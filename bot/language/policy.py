@@ -1,0 +1,151 @@
+"""When to set, keep or switch the conversation language, and when to ask with a menu."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from bot import languages
+from bot.language.choice import parse_language_choice
+from bot.language.detect import detect, hint_code
+from bot.language.script import script_weights
+from bot.language.text import fold, strip_diacritics, tokens
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Decision", "SET_THRESHOLD", "SWITCH_THRESHOLD", "choose_language", "is_non_linguistic"]
+
+# Set a language without asking (no current language) at or above this confidence.
+SET_THRESHOLD = 0.7
+# Switch away from the current language only at or above this (detected with current as prior).
+SWITCH_THRESHOLD = 0.85
+
+# One-word replies that people type whatever their language; they say nothing about it.
+_COMMON_REPLIES = frozenset(
+    {
+        "ok", "okay", "okey", "oke", "okie", "oki", "okk", "k", "kk", "kay", "yes", "yep", "yeah",
+        "yea", "ya", "yah", "yup", "y", "no", "nope", "nah", "n", "hi", "hello", "hey", "bye",
+        "thx", "thanks", "ty", "tq", "tks", "lol", "xd", "hmm", "hm", "uh", "um", "oh", "ah",
+        "eh", "wow", "pls", "plz", "sorry", "bus", "taxi", "uber", "police", "covid", "london",
+        "mrt", "tube", "email", "whatsapp", "facebook", "instagram", "tiktok", "wechat", "line",
+        "telegram", "google", "ok lah", "ok la", "okla", "okok", "done", "next", "skip", "stop",
+        "help", "sos", "mm", "mmm", "nope", "哈哈", "哈哈哈", "嗯", "嗯嗯", "ok啦", "ok呀", "okay啦",
+    }
+)
+_LAUGH = re.compile(r"^(?:(?:ha|he|hi|ho|kk|wk|ㅋ|ㅎ|哈|呵|w)+h?)$")
+_URL_OR_EMAIL = re.compile(r"^(?:https?://\S+|www\.\S+|\S+@\S+\.\S+)$")
+# Letters needed in one unspaced run before it counts as more than one word.
+_MIN_CHARS_SEVERAL_WORDS = {"han": 4, "kana": 4, "thai": 6, "myanmar": 6, "khmer": 6}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Result of :func:`choose_language`.
+
+    Attributes:
+        language: The language to use from now on (None only when nothing is known at all).
+        changed: True when ``language`` differs from the current one.
+        ask: True when the bot should show the language menu because it is not sure.
+    """
+
+    language: str | None
+    changed: bool
+    ask: bool
+
+
+def is_non_linguistic(text: str) -> bool:
+    """Whether a message says nothing about its language.
+
+    True for empty text, numbers, emoji, punctuation, links and e-mail addresses, laughter
+    ("haha", "ㅋㅋ", "555"), and short replies common to every language ("ok", "yes", "no",
+    "k", "thx", "bus", "👍").
+
+    Args:
+        text: The message.
+
+    Returns:
+        True when the text carries no language signal.
+    """
+    folded = fold(text or "")
+    if not folded or sum(script_weights(folded).values()) == 0:
+        return True
+    if _URL_OR_EMAIL.match(folded):
+        return True
+    words = tokens(strip_diacritics(folded))
+    joined = " ".join(words)
+    if joined in _COMMON_REPLIES or folded in _COMMON_REPLIES:
+        return True
+    if words and all(w in _COMMON_REPLIES or _LAUGH.match(w) for w in words):
+        return True
+    return bool(_LAUGH.match(folded.replace(" ", "")))
+
+
+def _is_one_word(text: str) -> bool:
+    """Whether a message is a single word (unspaced scripts: a short run of characters)."""
+    folded = fold(text or "")
+    words = folded.split()
+    if len(words) != 1:
+        return len(tokens(folded)) <= 1
+    weights = script_weights(folded)
+    if not weights:
+        return True
+    script = max(sorted(weights), key=lambda name: weights[name])
+    minimum = _MIN_CHARS_SEVERAL_WORDS.get(script)
+    if minimum is None:
+        return True
+    letters = sum(1 for ch in folded if ch.isalpha() or not ch.isascii() and ch.isprintable())
+    return letters < minimum
+
+
+def choose_language(
+    text: str, *, current: str | None, locked: bool, hint: str | None
+) -> Decision:
+    """Decide the conversation language after one message.
+
+    Rules, in order:
+
+    1. An explicit choice (menu payload or a language's name) always wins, even when locked.
+    2. A locked language changes only by rule 1.
+    3. A non-linguistic or one-word message never switches an existing language.
+    4. With a current language, switch only when detection (with the current language as prior)
+       reaches ``SWITCH_THRESHOLD``.
+    5. With no current language: set it when detection reaches ``SET_THRESHOLD``; otherwise ask
+       (``ask=True``), proposing the detected guess, or the channel hint if the text says nothing.
+
+    Args:
+        text: The message (never logged).
+        current: The ``language`` slot value, or None.
+        locked: The ``language_locked`` slot: the person chose explicitly.
+        hint: Channel prior (our code or a locale tag), or None.
+
+    Returns:
+        The decision.
+    """
+    current = languages.normalise_code(current)
+    hinted = hint_code(hint)
+    choice = parse_language_choice(text)
+    if choice:
+        return Decision(choice, changed=choice != current, ask=False)
+    if current and locked:
+        return Decision(current, changed=False, ask=False)
+    non_linguistic = is_non_linguistic(text)
+    if current:
+        if non_linguistic or _is_one_word(text):
+            return Decision(current, changed=False, ask=False)
+        detection = detect(text, hint=current)
+        if (
+            detection.language
+            and detection.language != current
+            and detection.confidence >= SWITCH_THRESHOLD
+        ):
+            logger.debug("switching language (reason %s)", detection.reason)
+            return Decision(detection.language, changed=True, ask=False)
+        return Decision(current, changed=False, ask=False)
+    if non_linguistic:
+        return Decision(hinted, changed=hinted is not None, ask=True)
+    detection = detect(text, hint=hinted)
+    if detection.language and detection.confidence >= SET_THRESHOLD:
+        return Decision(detection.language, changed=True, ask=False)
+    proposal = detection.language or hinted
+    return Decision(proposal, changed=proposal is not None, ask=True)
