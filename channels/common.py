@@ -563,6 +563,11 @@ class ServiceChannelStore:
         )
 
 
+def has_waiters(lock: asyncio.Lock) -> bool:
+    """Whether other tasks are queued on ``lock`` (so a per-conversation table must keep it)."""
+    return bool(getattr(lock, "_waiters", None))
+
+
 class BackgroundTasks:
     """Keeps references to fire-and-forget tasks so they are not garbage-collected mid-run."""
 

@@ -51,6 +51,7 @@ from channels.common import (
     ChannelStore,
     ServiceChannelStore,
     build_metadata,
+    has_waiters,
     inform_payload,
     language_hint_from_locale,
     options_from_buttons,
@@ -343,23 +344,25 @@ class TelegramInput(InputChannel):
                        on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """Handles one update after the webhook has been acknowledged."""
         assert self.store is not None
-        if not await self.store.claim_delivery(PROVIDER, str(update.update_id)):
-            logger.info("Duplicate Telegram update ignored")
-            return
         chat = update.effective_chat
         if chat is None or chat.type != "private":
             logger.info("Ignoring a Telegram update outside a private chat")
             return
         pseudonym = self.store.pseudonymise(CHANNEL, str(chat.id))
+        # Taken before the first await, so one person's updates run in arrival order.
         lock = self._locks.setdefault(pseudonym, asyncio.Lock())
         async with lock:
             try:
+                if not await self.store.claim_delivery(PROVIDER, str(update.update_id)):
+                    logger.info("Duplicate Telegram update ignored")
+                    return
                 await self._handle(update, str(chat.id), pseudonym, on_new_message)
             except Exception as exc:  # never lose the worker; never log content
                 logger.error("Failed to handle a Telegram update: %s", type(exc).__name__)
                 logger.debug("Traceback", exc_info=True)
-        if not lock.locked() and self._locks.get(pseudonym) is lock:
-            self._locks.pop(pseudonym, None)
+            finally:
+                if self._locks.get(pseudonym) is lock and not has_waiters(lock):
+                    self._locks.pop(pseudonym, None)
 
     async def _handle(self, update: Update, chat_id: str, pseudonym: str,
                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:

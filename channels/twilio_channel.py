@@ -50,6 +50,7 @@ from channels.common import (
     Option,
     ServiceChannelStore,
     build_metadata,
+    has_waiters,
     inform_payload,
     language_hint_from_phone,
     match_option,
@@ -422,13 +423,6 @@ class TwilioInput(InputChannel):
 
         return bp
 
-    def _lock(self, pseudonym: str) -> asyncio.Lock:
-        """One lock per conversation keeps a person's messages in order in this process."""
-        lock = self._locks.get(pseudonym)
-        if lock is None:
-            lock = self._locks[pseudonym] = asyncio.Lock()
-        return lock
-
     async def _process(self, params: dict[str, list[str]],
                        on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """Handles one inbound message after the webhook has been acknowledged."""
@@ -442,21 +436,23 @@ class TwilioInput(InputChannel):
         if not delivery_id or not sender:
             logger.info("Ignoring a Twilio request without MessageSid or From")
             return
-        if not await self.store.claim_delivery(PROVIDER, delivery_id):
-            logger.info("Duplicate Twilio delivery ignored")
-            return
         channel = WHATSAPP if sender.startswith("whatsapp:") else SMS
         address = sender.removeprefix("whatsapp:")
         pseudonym = self.store.pseudonymise(channel, address)
-        lock = self._lock(pseudonym)
+        # Taken before the first await, so one person's messages run in arrival order.
+        lock = self._locks.setdefault(pseudonym, asyncio.Lock())
         async with lock:
             try:
+                if not await self.store.claim_delivery(PROVIDER, delivery_id):
+                    logger.info("Duplicate Twilio delivery ignored")
+                    return
                 await self._handle(channel, address, pseudonym, params, first, on_new_message)
             except Exception as exc:  # never lose the worker; never log content
                 logger.error("Failed to handle a %s message: %s", channel, type(exc).__name__)
                 logger.debug("Traceback", exc_info=True)
-        if not lock.locked() and self._locks.get(pseudonym) is lock:
-            self._locks.pop(pseudonym, None)
+            finally:
+                if self._locks.get(pseudonym) is lock and not has_waiters(lock):
+                    self._locks.pop(pseudonym, None)
 
     async def _handle(self, channel: str, address: str, pseudonym: str,
                       params: dict[str, list[str]], first: Callable[[str], str],

@@ -102,7 +102,7 @@ async def serve_channel(channel: InputChannel, recorder: Recorder) -> AsyncItera
 @asynccontextmanager
 async def run_fake(app: web.Application) -> AsyncIterator[str]:
     """Runs an aiohttp app on loopback; yields its base URL."""
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, access_log=None)  # the fake is the provider: not our logs
     await runner.setup()
     port = free_port()
     site = web.TCPSite(runner, "127.0.0.1", port)
