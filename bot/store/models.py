@@ -124,7 +124,7 @@ class Consent(Base):
         Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
     )
     kind = Column(String(32), nullable=False)
-    value = Column(Boolean, nullable=False)
+    value = Column(String(32), nullable=False)  # the answer: "yes", "no", "named", ".."
     wording_key = Column(String(100), nullable=False)
     wording_version = Column(String(32), nullable=False)
     language = Column(String(16), nullable=False)

@@ -30,7 +30,7 @@ The draft (what the report form collected) given to :func:`submit_report`::
         "safe_to_leave_message": False, "safe_times": "weekday mornings"
       },
       "consents": [                         # one entry per question asked (key required)
-        {"kind": "police_referral", "value": True, "wording_key": "utter_ask_police",
+        {"kind": "police_referral", "value": "named", "wording_key": "utter_ask_police",
          "wording_version": "1", "language": "en", "channel": "socketio",
          "given_at": "2025-03-08T10:15:00+00:00"}
       ]
@@ -225,8 +225,11 @@ def _validate_consents(consents: Any) -> list[dict[str, Any]]:
             raise ValueError(f"{where} is missing: {', '.join(missing)}")
         if item["kind"] not in CONSENT_KINDS:
             raise ValueError(f"{where}['kind'] must be one of {', '.join(CONSENT_KINDS)}")
-        if not isinstance(item["value"], bool):
-            raise ValueError(f"{where}['value'] must be a bool")
+        # The answer as given: "yes"/"no", or a choice such as police "named"/"anonymous".
+        if isinstance(item["value"], bool):
+            item = {**item, "value": "yes" if item["value"] else "no"}
+        if not isinstance(item["value"], str) or not item["value"]:
+            raise ValueError(f"{where}['value'] must be a non-empty string")
         clean.append(
             {
                 "kind": item["kind"],

@@ -55,7 +55,7 @@ def test_submit_then_get_case_round_trip(session_factory: Any, keyring: Keyring)
         "caseworker_referral",
         "partner_sharing",
     ]
-    assert case["consents"][2]["value"] is False
+    assert case["consents"][2]["value"] == "no"
     assert case["consents"][0]["given_at"] == "2025-03-08T10:15:00+00:00"
     assert datetime.fromisoformat(case["created_at"]).tzinfo is not None
 
@@ -127,9 +127,9 @@ def test_consents_are_stored_as_separate_rows(session_factory: Any, keyring: Key
     with session_factory() as session:
         rows = session.scalars(select(Consent).order_by(Consent.id)).all()
     assert [(r.kind, r.value, r.wording_version) for r in rows] == [
-        ("police_referral", True, "1"),
-        ("caseworker_referral", True, "1"),
-        ("partner_sharing", False, "2"),
+        ("police_referral", "yes", "1"),
+        ("caseworker_referral", "yes", "1"),
+        ("partner_sharing", "no", "2"),
     ]
     assert all(r.withdrawn_at is None and r.given_at.tzinfo is not None for r in rows)
     assert len({r.case_id for r in rows}) == 1

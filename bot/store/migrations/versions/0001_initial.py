@@ -70,7 +70,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('value', sa.Boolean(), nullable=False),
+    sa.Column('value', sa.String(length=32), nullable=False),
     sa.Column('wording_key', sa.String(length=100), nullable=False),
     sa.Column('wording_version', sa.String(length=32), nullable=False),
     sa.Column('language', sa.String(length=16), nullable=False),
