@@ -1,0 +1,128 @@
+"""Shared channel helpers: payloads, language hints, numbered options, SMS segmentation."""
+
+from __future__ import annotations
+
+import regex
+
+from channels.common import (
+    GSM7,
+    UCS2,
+    Option,
+    inform_payload,
+    language_hint_from_locale,
+    language_hint_from_phone,
+    match_option,
+    render_numbered,
+    sanitise_text,
+    sms_encoding,
+    sms_units,
+    split_long,
+    split_sms,
+)
+
+OPTIONS = [Option("我是受害者", '/inform{"choice":"victim"}'),
+           Option("我是目击者", '/inform{"choice":"witness"}'),
+           Option("代他人报告", '/inform{"choice":"on_behalf"}')]
+
+
+def graphemes(text: str) -> list[str]:
+    """Extended grapheme clusters of ``text``."""
+    return regex.findall(r"\X", text)
+
+
+def test_inform_payload_matches_the_contract() -> None:
+    assert inform_payload("unsupported_media") == '/inform{"choice":"unsupported_media"}'
+
+
+def test_language_hints_from_phone_and_locale() -> None:
+    assert language_hint_from_phone("whatsapp:+8613700900123") == "zh-Hans"
+    assert language_hint_from_phone("+85261234567") == "zh-Hant"
+    assert language_hint_from_phone("+84912345678") == "vi"
+    assert language_hint_from_phone("+447700900123") is None  # UK numbers hint nothing
+    assert language_hint_from_phone("not a number") is None
+    assert language_hint_from_locale("zh-TW") == "zh-Hant"
+    assert language_hint_from_locale(None) is None
+
+
+def test_match_option_accepts_numbers_in_many_forms_and_titles() -> None:
+    for answer in ("2", " 2 ", "２", "2)", "2.", "我是目击者"):
+        assert match_option(answer, OPTIONS) == '/inform{"choice":"witness"}', answer
+    assert match_option("4", OPTIONS) is None
+    assert match_option("0", OPTIONS) is None
+    assert match_option("两个人", OPTIONS) is None
+    assert match_option("1", []) is None
+
+
+def test_render_numbered_needs_no_words() -> None:
+    assert render_numbered("你想报告什么？", OPTIONS) == (
+        "你想报告什么？\n1) 我是受害者\n2) 我是目击者\n3) 代他人报告")
+
+
+def test_sanitise_text_defuses_typed_intents() -> None:
+    assert sanitise_text(" /stop_contact") == "stop_contact"
+    assert sanitise_text("hello / bye") == "hello / bye"
+
+
+def test_encoding_detection() -> None:
+    assert sms_encoding("Hello, are you safe? {yes}") == GSM7
+    assert sms_units("€[]", GSM7) == 6  # extension characters cost two septets
+    assert sms_encoding("Xin chào, bạn có an toàn không?") == UCS2  # Vietnamese tones
+    assert sms_encoding("ok 👍") == UCS2
+    assert sms_units("👍🏽", UCS2) == 4  # two surrogate pairs
+
+
+def test_short_texts_are_not_split() -> None:
+    assert split_sms("a" * 160) == ["a" * 160]
+    assert split_sms("你" * 70) == ["你" * 70]
+
+
+def test_long_chinese_is_split_into_ucs2_parts_at_sentence_ends_that_rejoin() -> None:
+    text = "谢谢你告诉我们发生了什么。你可以随时停下来，也可以跳过任何问题。" * 4
+    parts = split_sms(text, max_parts=10)
+    assert "".join(parts) == text
+    assert all(sms_units(p, UCS2) <= 67 for p in parts)
+    assert all(p.endswith("。") for p in parts)
+
+
+def test_split_never_breaks_graphemes_in_thai_burmese_khmer_or_emoji() -> None:
+    for text in ("ฉันไม่ปลอดภัยที่บ้านของฉัน" * 6, "ကျွန်ုပ်ကိုရန်ပြုခဲ့သည်" * 8,
+                 "ខ្ញុំត្រូវបានគេវាយប្រហារ" * 8, "👍🏽🙏🏻" * 30):
+        parts = split_sms(text, max_parts=20)
+        assert "".join(parts) == text
+        assert all(sms_units(p, UCS2) <= 67 for p in parts)
+        whole = graphemes(text)
+        pieces = [g for p in parts for g in graphemes(p)]
+        assert pieces == whole  # cutting created no new grapheme boundaries
+        for p in parts:
+            p.encode("utf-16-le")  # no lone surrogates
+
+
+def test_gsm_text_is_split_at_word_boundaries_within_153_septets() -> None:
+    text = "Thank you for telling us what happened to you today " * 8
+    parts = split_sms(text, max_parts=10)
+    assert "".join(parts) == text
+    assert all(sms_units(p, GSM7) <= 153 for p in parts)
+    assert all(p.endswith(" ") for p in parts[:-1])
+
+
+def test_numbered_option_lines_are_never_split() -> None:
+    options = [Option(f"Ý kiến số {i} của tôi về chuyện này", f"c{i}") for i in range(1, 7)]
+    text = render_numbered("Chuyện gì đã xảy ra với bạn?", options)
+    parts = split_sms(text, max_parts=10)
+    assert "".join(parts) == text
+    lines = text.split("\n")
+    for line in lines[1:]:
+        assert any(line in p for p in parts), line
+
+
+def test_too_many_parts_are_capped_with_an_ellipsis() -> None:
+    parts = split_sms("你好。" * 200, max_parts=3)
+    assert len(parts) == 3
+    assert parts[-1].endswith("…")
+    assert all(sms_units(p, UCS2) <= 67 for p in parts)
+
+
+def test_split_long_keeps_whatsapp_messages_whole_below_1600() -> None:
+    assert split_long("x" * 1600, 1600) == ["x" * 1600]
+    parts = split_long("Sentence one. " * 200, 1600)
+    assert len(parts) == 2 and all(len(p) <= 1600 for p in parts)
