@@ -18,6 +18,8 @@ import yaml
 logger = logging.getLogger(__name__)
 
 LANGUAGES_FILE = Path(__file__).with_name("languages.yml")
+# Provided lazily by the module __getattr__ below (the file is read on first use).
+LANGUAGES: tuple[Language, ...]
 
 __all__ = [
     "Language",

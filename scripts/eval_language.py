@@ -164,7 +164,13 @@ def to_markdown(result: dict[str, Any], show_errors: bool = False) -> str:
         f"p99 {lat['p99']:.3f} ms, max {lat['max']:.3f} ms.",
     ]
     if show_errors:
-        lines += ["", "### Our errors", "", "| language | kind | text | detected |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "### Our errors",
+            "",
+            "| language | kind | text | detected |",
+            "|---|---|---|---|",
+        ]
         for code, row in result["per_language"].items():
             for kind, text, predicted in row["errors"]:
                 lines.append(f"| {code} | {kind} | {text} | {predicted} |")

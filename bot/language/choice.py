@@ -19,7 +19,7 @@ __all__ = ["PAYLOAD_PREFIX", "is_change_language_request", "menu", "parse_langua
 
 PAYLOAD_PREFIX = "lang:"
 _INFORM = re.compile(r"^/inform\s*(\{.*\})\s*$", re.DOTALL)
-_EDGE_PUNCT = re.compile(r"^[\s\W_]+|[\s\W_]+$")
+# fmt: off
 # Words around a language name that do not change the choice ("Korean please", "in Vietnamese").
 _FILLERS = frozenset(
     {"please", "pls", "plz", "in", "language", "lang", "speak", "use", "the", "po", "ạ", "a",
@@ -42,15 +42,22 @@ _CHANGE_WORDS_OTHER = (
     "改", "换", "換", "转", "轉", "切换", "切換", "选", "選", "변경", "바꾸", "바꿔", "変更", "変え",
     "切り替", "เปลี่ยน", "เลือก", "ပြောင်း", "ប្តូរ", "ប្ដូរ", "ផ្លាស់",
 )
+# fmt: on
 _MAX_REQUEST_TOKENS = 6
 _MAX_REQUEST_CHARS = 16  # for scripts written without spaces
 
 
 def _key(text: str) -> str:
     """Normalise a name for lookup: NFKC (full-width brackets), case-fold, trim punctuation."""
-    folded = unicodedata.normalize("NFKC", text).casefold().strip()
-    folded = _EDGE_PUNCT.sub("", folded)
-    return re.sub(r"\s+", " ", folded)
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    start, end = 0, len(folded)
+    # Trim punctuation, symbols and spaces, but never combining marks (Thai, Myanmar and Khmer
+    # vowels are marks, and Python's \W would count them as punctuation).
+    while start < end and unicodedata.category(folded[start])[0] in "PSZC":
+        start += 1
+    while end > start and unicodedata.category(folded[end - 1])[0] in "PSZC":
+        end -= 1
+    return re.sub(r"\s+", " ", folded[start:end])
 
 
 def _is_latin(text: str) -> bool:
@@ -165,7 +172,9 @@ def is_change_language_request(text: str) -> bool:
     if key in _LANGUAGE_WORDS_LATIN or plain in {"ngon ngu"} or key in _LANGUAGE_WORDS_OTHER:
         return True
     compact = key.replace(" ", "")
-    if len(toks) > _MAX_REQUEST_TOKENS or (not _is_latin(key) and len(compact) > _MAX_REQUEST_CHARS):
+    if len(toks) > _MAX_REQUEST_TOKENS or (
+        not _is_latin(key) and len(compact) > _MAX_REQUEST_CHARS
+    ):
         return False
     has_change = bool(set(toks) & _CHANGE_WORDS_LATIN) or any(w in key for w in _CHANGE_WORDS_OTHER)
     return has_change

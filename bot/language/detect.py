@@ -70,7 +70,7 @@ def _detect_han(folded: str, share: float, hint: str | None) -> Detection:
         return Detection(HAN_DEFAULT, round(HAN_AMBIGUOUS_CONFIDENCE * share, 3), reason)
     if traditional > simplified:
         code, win, lose = "zh-Hant", traditional, simplified
-        reason = "hanzi:cantonese" if ev.cantonese > ev.traditional else "hanzi:traditional"
+        reason = "hanzi:cantonese" if ev.cantonese else "hanzi:traditional"
     else:
         code, win, lose = "zh-Hans", simplified, traditional
         reason = "hanzi:simplified"

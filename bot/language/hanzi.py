@@ -54,11 +54,13 @@ TRADITIONAL_ONLY: frozenset[str] = frozenset(_PAIRS_TRADITIONAL)
 
 # Written Cantonese: particles and words that only Cantonese writing uses. Hong Kong writes them
 # in Traditional characters, so they count for zh-Hant even next to shared characters.
+# fmt: off
 CANTONESE_MARKERS: tuple[str, ...] = (
     "嘅", "係", "唔", "冇", "喺", "咗", "哋", "佢", "啲", "嘢", "乜", "咩", "嚟", "噉", "畀", "俾",
     "搵", "睇", "嬲", "啱", "嗰", "㗎", "囉", "嘞", "咁", "琴日", "尋日", "今日", "聽日", "朝早",
     "後生仔", "屋企", "的士", "巴士", "港鐵", "而家", "依家", "點解", "邊度", "呢度", "仲話",
 )
+# fmt: on
 # Taiwan words written with shared characters.
 TAIWAN_MARKERS: tuple[str, ...] = ("捷運", "公車", "計程車")
 # Mainland words written with shared characters.

@@ -39,9 +39,7 @@ MAX_CHARS = 300
 # langdetect only votes on text at least this long (it is noisy on a few words).
 LANGDETECT_MIN_CHARS = 40
 LANGDETECT_WEIGHT = 0.5
-VIETNAMESE_ONLY = frozenset(
-    "ơưăđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịĩọỏốồổỗộớờởỡợụủũứừửữựỳỵỷỹ"
-)
+VIETNAMESE_ONLY = frozenset("ơưăđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịĩọỏốồổỗộớờởỡợụủũứừửữựỳỵỷỹ")
 
 _lock = threading.Lock()
 
@@ -102,7 +100,9 @@ def _lingua() -> Any:
             if lang.script == "latin" and lang.lingua
         ]
         logger.info("building lingua detector for %s languages", len(wanted))
-        return LanguageDetectorBuilder.from_languages(*wanted).with_preloaded_language_models().build()
+        return (
+            LanguageDetectorBuilder.from_languages(*wanted).with_preloaded_language_models().build()
+        )
 
 
 @functools.lru_cache(maxsize=1)

@@ -22,6 +22,7 @@ SET_THRESHOLD = 0.7
 SWITCH_THRESHOLD = 0.85
 
 # One-word replies that people type whatever their language; they say nothing about it.
+# fmt: off
 _COMMON_REPLIES = frozenset(
     {
         "ok", "okay", "okey", "oke", "okie", "oki", "okk", "k", "kk", "kay", "yes", "yep", "yeah",
@@ -30,9 +31,10 @@ _COMMON_REPLIES = frozenset(
         "eh", "wow", "pls", "plz", "sorry", "bus", "taxi", "uber", "police", "covid", "london",
         "mrt", "tube", "email", "whatsapp", "facebook", "instagram", "tiktok", "wechat", "line",
         "telegram", "google", "ok lah", "ok la", "okla", "okok", "done", "next", "skip", "stop",
-        "help", "sos", "mm", "mmm", "nope", "哈哈", "哈哈哈", "嗯", "嗯嗯", "ok啦", "ok呀", "okay啦",
+        "help", "sos", "mm", "mmm", "哈哈", "哈哈哈", "嗯", "嗯嗯", "ok啦", "ok呀", "okay啦",
     }
 )
+# fmt: on
 _LAUGH = re.compile(r"^(?:(?:ha|he|hi|ho|kk|wk|ㅋ|ㅎ|哈|呵|w)+h?)$")
 _URL_OR_EMAIL = re.compile(r"^(?:https?://\S+|www\.\S+|\S+@\S+\.\S+)$")
 # Letters needed in one unspaced run before it counts as more than one word.
@@ -98,9 +100,7 @@ def _is_one_word(text: str) -> bool:
     return letters < minimum
 
 
-def choose_language(
-    text: str, *, current: str | None, locked: bool, hint: str | None
-) -> Decision:
+def choose_language(text: str, *, current: str | None, locked: bool, hint: str | None) -> Decision:
     """Decide the conversation language after one message.
 
     Rules, in order:

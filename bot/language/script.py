@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
 
 __all__ = ["SCRIPTS", "script_of", "script_weights"]
 
@@ -64,22 +63,22 @@ def script_of(ch: str) -> str | None:
     return None
 
 
-def script_weights(text: str) -> Counter[str]:
+def script_weights(text: str) -> dict[str, float]:
     """Weigh the letters of ``text`` by script.
 
     Args:
         text: Any text.
 
     Returns:
-        A counter from script name to weighted letter count; digits, punctuation, emoji and
+        A mapping from script name to weighted letter count; digits, punctuation, emoji and
         unclassified letters are not counted.
     """
-    weights: Counter[str] = Counter()
+    weights: dict[str, float] = {}
     for ch in text:
         name = script_of(ch)
         if name is None:
             if ch.isalpha() and unicodedata.category(ch).startswith("L"):
-                weights["other"] += 1.0
+                weights["other"] = weights.get("other", 0.0) + 1.0
             continue
-        weights[name] += _WEIGHT.get(name, 1.0)
+        weights[name] = weights.get(name, 0.0) + _WEIGHT.get(name, 1.0)
     return weights
