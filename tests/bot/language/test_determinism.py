@@ -13,7 +13,7 @@ from bot.language import detect
 from .dev_cases import DEV_CASES
 
 ROOT = Path(__file__).resolve().parents[3]
-# Long enough that langdetect votes too (it is the component with randomness).
+# Include longer messages too (lingua scores whole n-gram sets; cues are set-based).
 SAMPLES = [text for _, text in DEV_CASES] + [
     "kemarin saya dipukul orang di halte bus dekat stasiun dan mereka bilang pulang ke negaramu",
     "semalam saya kena maki dalam bas dan diorang cakap balik negara kau",
