@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -94,10 +95,16 @@ class ActionAskDescription(Action):
         return []
 
 
-class _AskMultiSelect(Action):
-    """Asks a multi-select question; after a first pick, offers the rest and "that's all"."""
+class _AskMultiSelect(Action, ABC):
+    """Asks a multi-select question; after a first pick, offers the rest and "that's all".
 
-    slot = ""
+    Abstract (rasa_sdk registers only concrete actions): subclasses name their `slot`.
+    """
+
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The multi-select slot this action asks for."""
 
     def name(self) -> str:
         return f"action_ask_{self.slot}"

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._common import answer_of, metadata_of
-from bot.language import choose_language, parse_language_choice
+from bot.language import choose_language, menu, parse_language_choice
 from bot.languages import codes
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,11 @@ class ValidateSlotMappings(ValidationAction):
             return {}
         if answer.choice is not None:
             return {}
+        if tracker.get_slot("requested_slot") == "language_choice" and answer.text.strip().isdigit():
+            menu_codes = [code for code, _name in menu()]
+            index = int(answer.text.strip()) - 1
+            if 0 <= index < len(menu_codes):
+                return {"language": menu_codes[index], "language_locked": True, "language_ask": False}
         explicit = parse_language_choice(answer.text)
         if explicit:
             return {"language": explicit, "language_locked": True, "language_ask": False}

@@ -14,7 +14,7 @@ from bot.store import db, service
 def _store() -> tuple[Settings, Any, Keyring]:
     settings = Settings.from_env()
     engine = db.make_engine(settings.database_url)
-    return settings, db.make_sessionmaker(engine), Keyring.load(settings)
+    return settings, db.make_session_factory(engine), Keyring.load(settings)
 
 
 def submit(draft: dict[str, Any], *, submission_key: str) -> str:

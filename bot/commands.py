@@ -2,7 +2,8 @@
 
 The NLU model learns paraphrases; this lexicon makes the few words that must never be missed
 ("stop", "help", "I'm being attacked" ...) work the same in every language, whatever the model
-thinks. Phrases live in `bot/lexicon/commands.yml` (data, one list per command and language).
+thinks. Phrases live in `bot/lexicon/<language>.yml` (data: one list per command; adding a
+language adds a file).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-LEXICON = Path(__file__).parent / "lexicon" / "commands.yml"
+LEXICON_DIR = Path(__file__).parent / "lexicon"
 
 #: Commands recognised only in short messages (a long message is an answer, not a command).
 SHORT_COMMANDS = ("stop", "help", "human", "skip", "done", "change_language", "change_answer")
@@ -31,14 +32,14 @@ def normalise(text: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _lexicon() -> dict[str, list[str]]:
-    data = yaml.safe_load(LEXICON.read_text(encoding="utf-8")) or {}
-    merged: dict[str, list[str]] = {}
-    for command, by_language in data.items():
-        phrases: set[str] = set()
-        for words in (by_language or {}).values():
-            phrases.update(normalise(w) for w in words or [] if normalise(w))
-        merged[command] = sorted(phrases, key=len, reverse=True)
-    return merged
+    phrases: dict[str, set[str]] = {}
+    for path in sorted(LEXICON_DIR.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for name, words in data.items():
+            phrases.setdefault(name, set()).update(
+                normalise(str(w)) for w in words or [] if normalise(str(w))
+            )
+    return {name: sorted(found, key=len, reverse=True) for name, found in phrases.items()}
 
 
 def _contains(haystack: str, phrase: str) -> bool:

@@ -167,6 +167,9 @@ def handle_answer(
     turn.updates[requested] = None  # unless an answer is accepted below, ask again
     text = normalise_text(answer.text)
 
+    if answer.choice in ("empty_message", "__unknown_payload__") and requested != "description":
+        turn.say("utter_empty_message" if answer.choice == "empty_message" else "utter_unknown_choice")
+        return turn
     if answer.choice == "unsupported_media":
         turn.say("utter_unsupported_media")
         return turn
@@ -449,15 +452,24 @@ def _handle_control(
             _reask_kindly(text, turn)
         return turn
     if requested == "language_choice":
-        # The language itself is set by the global slot-mapping action (it sees every message);
-        # here we only close the menu once a language is set or the person moves on.
+        # The language itself is set by the global slot-mapping action, which sees every message
+        # before the form (so the next question is already in the new language). The menu is an
+        # offer, not a gate: anything that is not a language closes it and counts as the answer
+        # to the next question, so nothing the person writes is lost.
         from bot.language import parse_language_choice
 
-        if (answer.choice or "").startswith("lang:") or parse_language_choice(text):
-            turn.updates["pending_control"] = None
-            turn.say("utter_language_set")
-        else:
-            turn.say("utter_unclear_choice")
+        turn.updates["pending_control"] = None
+        turn.updates["language_ask"] = False
+        if (answer.choice or "").startswith("lang:") or parse_language_choice(text) or (
+            text.isdigit() and not answer.is_payload
+        ):
+            return turn
+        rest = {**slots, **turn.updates}
+        following = next((s for s in required_slots(rest) if rest.get(s) is None), None)
+        if following and (answer.is_payload or has_words(text)):
+            sub = handle_answer(rest, following, answer, domain, language)
+            turn.updates.update(sub.updates)
+            turn.responses += sub.responses
         return turn
     if requested == "field_to_change":
         offered = buttons(domain, "utter_ask_field_to_change", language)

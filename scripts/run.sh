@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Starts the whole service on embedded defaults: Rasa (REST + socket.io + our channels), the
+# action server and the web service, sharing SQLite files under var/. Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+set -a; [ -f .env ] && . ./.env; set +a
+export PYTHONPATH="$PWD" RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_PORT:-5055}/webhook}"
+export TRACKER_DB="${TRACKER_DB:-var/tracker.db}"
+RASA_PORT="${RASA_PORT:-5005}"; ACTION_PORT="${ACTION_PORT:-5055}"; SERVICE_PORT="${SERVICE_PORT:-8080}"
+export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}" SERVICE_PORT
+mkdir -p var/log
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "Stopping..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "Stopped."
+}
+trap stop INT TERM EXIT
+
+.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+pids+=($!)
+.venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.yml \
+  --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 --cors "*" \
+  >var/log/rasa.log 2>&1 &
+pids+=($!)
+.venv/bin/python -m service >var/log/service.log 2>&1 &
+pids+=($!)
+
+echo "Starting (logs in var/log/) ..."
+for _ in $(seq 1 180); do
+  if curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1 \
+     && curl -fsS "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1 \
+     && curl -fsS "http://127.0.0.1:$SERVICE_PORT/health" >/dev/null 2>&1; then
+    echo
+    echo "Ready."
+    echo "  Chat page:      http://127.0.0.1:$SERVICE_PORT/"
+    echo "  Console:        http://127.0.0.1:$SERVICE_PORT/console"
+    echo "  REST webhook:   http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook"
+    echo "  Cases (CLI):    .venv/bin/python -m bot.cli cases list"
+    echo "Press Ctrl-C to stop."
+    wait -n "${pids[@]}" || true
+    echo "A process stopped; see var/log/." >&2
+    exit 1
+  fi
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "A process failed to start; see var/log/:" >&2; tail -20 var/log/*.log >&2; exit 1; }
+  done
+  sleep 1
+done
+echo "Timed out waiting for the service to start; see var/log/." >&2
+exit 1
