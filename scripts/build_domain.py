@@ -36,10 +36,13 @@ def _yaml() -> YAML:
 def load_locales() -> dict[str, dict]:
     """`{code: {response name: {"text": ..., "buttons": [titles]}}}` for every locale file."""
     yaml = YAML(typ="safe")
-    result = {}
-    for path in sorted(LOCALES.glob("*.yml")):
+    result: dict[str, dict] = {}
+    # `locales/<code>.yml`, plus any `locales/<feature>/<code>.yml` a feature adds: each file names
+    # its language, so features add their responses without editing the translators' files.
+    for path in sorted(LOCALES.rglob("*.yml")):
         data = yaml.load(path.read_text(encoding="utf-8")) or {}
-        result[str(data.get("language") or path.stem)] = data.get("responses") or {}
+        code = str(data.get("language") or path.stem)
+        result.setdefault(code, {}).update(data.get("responses") or {})
     return result
 
 
