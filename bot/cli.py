@@ -6,6 +6,7 @@ Commands:
     cases list              table of cases (no personal data)
     cases show REF          one case as JSON, decrypted (personal data: handle with care)
     keys rotate             add a new primary data key and re-encrypt everything with it
+    users add|list|disable|password   console accounts (see bot/cli_users.py)
 
 Errors are one line on stderr and exit status 1; there is never a traceback for expected problems.
 """
@@ -69,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
-    groups = parser.add_subparsers(title="commands", metavar="{db,cases,keys}")
+    groups = parser.add_subparsers(title="commands", metavar="{db,cases,keys,users}")
 
     db = groups.add_parser("db", help="database schema").add_subparsers(
         metavar="{upgrade,revision}"
@@ -94,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     keys = groups.add_parser("keys", help="encryption keys").add_subparsers(metavar="{rotate}")
     rotate = keys.add_parser("rotate", help="new primary key; re-encrypt all stored data")
     rotate.set_defaults(handler=_keys_rotate)
+
+    from bot.cli_users import add_parser as add_users_parser
+
+    add_users_parser(groups)
     return parser
 
 

@@ -1,0 +1,302 @@
+"""Console accounts, login sessions, the login rate limit and the audit log.
+
+Passwords are hashed with argon2id (argon2-cffi defaults). The session cookie carries a random
+token; the database stores only its SHA-256, so a copy of the database does not log anyone in.
+There is never a default account: the first admin is created with
+``python -m bot.cli users add --role admin --email ...``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.store.handoff_models import (
+    ROLES,
+    AuditEntry,
+    ConsoleSession,
+    ConsoleUser,
+    LoginAttempt,
+)
+
+logger = logging.getLogger(__name__)
+
+MIN_PASSWORD_LENGTH = 12
+_HASHER = PasswordHasher()
+#: Verified against when the e-mail is unknown, so timing does not reveal which accounts exist.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(ValueError):
+    """An account cannot be created or changed as asked."""
+
+
+@dataclass(frozen=True)
+class User:
+    """The signed-in user as handlers see it."""
+
+    id: int
+    email: str
+    role: str
+    organisation: str | None
+    languages: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form (no password hash)."""
+        return {
+            "id": self.id,
+            "email": self.email,
+            "role": self.role,
+            "organisation": self.organisation,
+            "languages": list(self.languages),
+        }
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A live session: the user and the CSRF token bound to it."""
+
+    user: User
+    csrf_token: str
+
+
+def _user(row: ConsoleUser) -> User:
+    return User(row.id, row.email, row.role, row.organisation, tuple(row.languages or ()))
+
+
+def normalise_email(email: str) -> str:
+    """Lower-cases and trims an e-mail address; refuses anything without one ``@``."""
+    value = (email or "").strip().lower()
+    if value.count("@") != 1 or value.startswith("@") or value.endswith("@") or len(value) > 254:
+        raise AccountError("not an e-mail address")
+    return value
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: str,
+    organisation: str | None = None,
+    languages: list[str] | None = None,
+) -> User:
+    """Creates an account (committed).
+
+    Raises:
+        AccountError: Bad role, short password, caseworker without organisation, or the e-mail
+            is taken.
+    """
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if role == "caseworker" and not organisation:
+        raise AccountError("a caseworker account needs --organisation (a partner id)")
+    row = ConsoleUser(
+        email=normalise_email(email),
+        password_hash=_HASHER.hash(password),
+        role=role,
+        organisation=organisation or None,
+        languages=sorted(set(languages or [])),
+        active=True,
+        available=True,
+    )
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise AccountError("an account with that e-mail already exists") from None
+    return _user(row)
+
+
+def list_users(session: Session) -> list[dict[str, Any]]:
+    """Every account, for the admin page (no hashes)."""
+    rows = session.scalars(select(ConsoleUser).order_by(ConsoleUser.email))
+    return [{**_user(r).as_dict(), "active": r.active} for r in rows]
+
+
+def set_active(session: Session, user_id: int, active: bool) -> bool:
+    """Enables or disables an account; disabling ends its sessions. False if there is none."""
+    row = session.get(ConsoleUser, user_id)
+    if row is None:
+        return False
+    row.active = active
+    if not active:
+        session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user_id))
+    session.commit()
+    return True
+
+
+def set_password(session: Session, email: str, password: str) -> None:
+    """Replaces a password and ends the account's sessions.
+
+    Raises:
+        AccountError: No such account, or the password is too short.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    row = session.scalar(select(ConsoleUser).where(ConsoleUser.email == normalise_email(email)))
+    if row is None:
+        raise AccountError("no such account")
+    row.password_hash = _HASHER.hash(password)
+    session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == row.id))
+    session.commit()
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active account with this e-mail and password, or None (same timing either way)."""
+    try:
+        address = normalise_email(email)
+    except AccountError:
+        address = ""
+    row = session.scalar(select(ConsoleUser).where(ConsoleUser.email == address))
+    try:
+        _HASHER.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if row is None or not row.active:
+        return None
+    if _HASHER.check_needs_rehash(row.password_hash):
+        row.password_hash = _HASHER.hash(password)
+        session.commit()
+    return _user(row)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_session(session: Session, user: User, *, now: dt.datetime, ttl: dt.timedelta) -> str:
+    """Starts a login session and returns the cookie token (shown once, stored hashed)."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        ConsoleSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < now))
+    session.commit()
+    return token
+
+
+def resolve_session(session: Session, token: str | None, *, now: dt.datetime) -> SessionInfo | None:
+    """The live session behind a cookie token, or None (unknown, expired, account disabled)."""
+    if not token or len(token) > 128:
+        return None
+    row = session.scalar(
+        select(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token))
+    )
+    if row is None or row.expires_at <= now:
+        return None
+    user = session.get(ConsoleUser, row.user_id)
+    if user is None or not user.active:
+        return None
+    return SessionInfo(_user(user), row.csrf_token)
+
+
+def end_session(session: Session, token: str | None) -> None:
+    """Logs out: deletes the session behind the cookie token."""
+    if token:
+        session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token)))
+        session.commit()
+
+
+def csrf_matches(expected: str, given: str | None) -> bool:
+    """Constant-time comparison of the session's CSRF token with the one sent."""
+    return bool(given) and hmac.compare_digest(expected.encode(), str(given).encode())
+
+
+# -- login rate limit ---------------------------------------------------------------------------
+
+
+def attempt_keys(email: str, client: str, secret: bytes) -> list[str]:
+    """Keyed hashes for the rate limit: per account and per client address (nothing readable)."""
+    keys = []
+    for kind, value in (("email", email.strip().lower()), ("client", client)):
+        digest = hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+        keys.append(digest)
+    return keys
+
+
+def too_many_attempts(
+    session: Session, keys: list[str], *, now: dt.datetime, limit: int, window: dt.timedelta
+) -> bool:
+    """True when any key had ``limit`` failures within ``window``."""
+    since = now - window
+    for key in keys:
+        count = session.scalar(
+            select(func.count(LoginAttempt.id)).where(LoginAttempt.key == key, LoginAttempt.at >= since)
+        )
+        if (count or 0) >= limit:
+            return True
+    return False
+
+
+def record_failure(session: Session, keys: list[str], *, now: dt.datetime, window: dt.timedelta) -> None:
+    """Records a failed login under each key and forgets failures older than the window."""
+    for key in keys:
+        session.add(LoginAttempt(key=key, at=now))
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - window))
+    session.commit()
+
+
+# -- audit log ----------------------------------------------------------------------------------
+
+
+def audit(
+    session: Session,
+    user_id: int | None,
+    action: str,
+    subject: str | None = None,
+    detail: dict[str, Any] | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> None:
+    """Writes one audit row (committed). ``detail`` must hold identifiers only, never text."""
+    session.add(
+        AuditEntry(
+            user_id=user_id,
+            action=action,
+            subject=subject,
+            detail=detail,
+            at=now or dt.datetime.now(dt.timezone.utc),
+        )
+    )
+    session.commit()
+
+
+def audit_entries(session: Session, *, subject: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Newest audit rows, optionally for one subject (a case reference)."""
+    query = select(AuditEntry, ConsoleUser.email).join(
+        ConsoleUser, ConsoleUser.id == AuditEntry.user_id, isouter=True
+    )
+    if subject is not None:
+        query = query.where(AuditEntry.subject == subject)
+    query = query.order_by(AuditEntry.id.desc()).limit(limit)
+    return [
+        {
+            "at": entry.at.isoformat(),
+            "user": email,
+            "action": entry.action,
+            "subject": entry.subject,
+            "detail": entry.detail,
+        }
+        for entry, email in session.execute(query)
+    ]

@@ -1,0 +1,148 @@
+"""Talking to the Rasa server's HTTP API for a live handoff (needs ``rasa run --enable-api``).
+
+Why these endpoints (Rasa 3.6, read from ``rasa/server.py`` and ``rasa/core/processor.py``):
+
+- **pause/resume**: ``POST /conversations/{id}/tracker/events`` with ``{"event": "pause"}`` /
+  ``{"event": "resume"}``. While paused, Rasa still logs the person's messages (and runs slot
+  extraction), but predicts and runs no action.
+- **operator → person**: ``trigger_intent`` is unusable here: it logs a *user* event (which the
+  report form would then take as the person's answer) and, on a paused conversation, runs nothing
+  (``_run_prediction_loop`` stops at ``is_paused``). ``POST /conversations/{id}/execute`` runs one
+  named action without prediction and without a user event, also while paused; with
+  ``output_channel=latest`` the reply goes out through the channel the person last wrote on
+  (socket.io: emitted to the room named by the sender id; Twilio/Telegram: their
+  ``get_output_channel()``, which look the pseudonym up). So the text is put in the
+  ``operator_message`` slot and the response ``utter_operator_message`` (``{operator_message}``)
+  is executed: actions never carry literal text, the words come from the operator via the slot.
+- **person → operator**: the tracker (``GET /conversations/{id}/tracker``), polled; see
+  :class:`TrackerTranscript`. An event-broker source can replace it (same interface).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+
+OPERATOR_SLOT = "operator_message"
+
+
+class RasaError(RuntimeError):
+    """The Rasa server refused or failed a request (status only; never message text)."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a transcript."""
+
+    sender: str  # person | bot | operator
+    text: str
+    at: float  # Rasa event timestamp (seconds since the epoch)
+
+
+class Transcript(Protocol):
+    """Where the console reads a conversation's messages from."""
+
+    async def lines(self, conversation_id: str, *, after: float = 0.0) -> list[Line]:
+        """Messages of the conversation newer than ``after``."""
+
+
+class RasaClient:
+    """Minimal async client of the Rasa HTTP API for handoffs."""
+
+    def __init__(self, base_url: str, session: aiohttp.ClientSession, token: str | None = None) -> None:
+        """Args: base_url: e.g. ``http://127.0.0.1:5005``; token: Rasa's ``--auth-token``."""
+        self._base = base_url.rstrip("/")
+        self._session = session
+        self._token = token
+
+    def _url(self, conversation_id: str, tail: str) -> str:
+        return f"{self._base}/conversations/{quote(conversation_id, safe='')}/{tail}"
+
+    def _params(self, **extra: str) -> dict[str, str]:
+        params = dict(extra)
+        if self._token:
+            params["token"] = self._token
+        return params
+
+    async def _post(self, url: str, body: Any, **params: str) -> Any:
+        async with self._session.post(url, json=body, params=self._params(**params)) as response:
+            if response.status >= 400:
+                raise RasaError(f"Rasa answered {response.status} to {url.rsplit('/', 1)[-1]}")
+            return await response.json(content_type=None)
+
+    async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        """Appends events to the tracker (no action runs)."""
+        await self._post(self._url(conversation_id, "tracker/events"), events)
+
+    async def pause(self, conversation_id: str) -> None:
+        """Stops the bot answering (the person's messages are still recorded)."""
+        await self.append_events(conversation_id, [{"event": "pause"}])
+
+    async def resume(self, conversation_id: str) -> None:
+        """Lets the bot answer again."""
+        await self.append_events(conversation_id, [{"event": "resume"}])
+
+    async def execute(self, conversation_id: str, action: str) -> None:
+        """Runs one action or response on the person's latest channel (works while paused)."""
+        await self._post(
+            self._url(conversation_id, "execute"), {"name": action}, output_channel="latest"
+        )
+
+    async def send_operator_message(self, conversation_id: str, text: str) -> None:
+        """Sends the operator's words to the person through ``utter_operator_message``."""
+        await self.append_events(
+            conversation_id, [{"event": "slot", "name": OPERATOR_SLOT, "value": text}]
+        )
+        try:
+            await self.execute(conversation_id, "utter_operator_message")
+        finally:
+            await self.append_events(
+                conversation_id, [{"event": "slot", "name": OPERATOR_SLOT, "value": None}]
+            )
+
+    async def tracker(self, conversation_id: str) -> dict[str, Any]:
+        """The conversation's tracker (events after the last restart)."""
+        url = self._url(conversation_id, "tracker")
+        async with self._session.get(url, params=self._params(include_events="AFTER_RESTART")) as response:
+            if response.status >= 400:
+                raise RasaError(f"Rasa answered {response.status} to tracker")
+            return dict(await response.json(content_type=None))
+
+
+class TrackerTranscript:
+    """Transcript read by polling the Rasa tracker (the embedded default: no broker to run)."""
+
+    def __init__(self, client: RasaClient) -> None:
+        """Args: client: the Rasa client."""
+        self._client = client
+
+    async def lines(self, conversation_id: str, *, after: float = 0.0) -> list[Line]:
+        """User and bot messages newer than ``after`` (operator lines marked as such)."""
+        tracker = await self._client.tracker(conversation_id)
+        return lines_from_events(tracker.get("events") or [], after=after)
+
+
+def lines_from_events(events: list[dict[str, Any]], *, after: float = 0.0) -> list[Line]:
+    """Turns tracker events into transcript lines (button payloads shown as their choice)."""
+    result: list[Line] = []
+    operator_next = False
+    for event in events:
+        kind = event.get("event")
+        at = float(event.get("timestamp") or 0.0)
+        if kind == "action":
+            operator_next = event.get("name") == "utter_operator_message"
+            continue
+        if at <= after:
+            continue
+        text = event.get("text")
+        if kind == "user" and text:
+            result.append(Line("person", str(text), at))
+        elif kind == "bot" and text:
+            result.append(Line("operator" if operator_next else "bot", str(text), at))
+    return result
