@@ -1,0 +1,173 @@
+"""The intake engine without Rasa: each answer, command and bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.intake import engine
+from bot.intake import options as o
+from bot.intake.engine import Answer, handle_answer, required_slots
+
+ROOT = Path(__file__).resolve().parents[3]
+TODAY = dt.date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def domain() -> dict[str, Any]:
+    merged: dict[str, Any] = {"responses": {}}
+    for path in (ROOT / "domain").glob("*.yml"):
+        merged["responses"].update((yaml.safe_load(path.read_text()) or {}).get("responses") or {})
+    return merged
+
+
+def said(turn: engine.Turn) -> list[str]:
+    return [name for name, _ in turn.responses]
+
+
+def text(t: str, intent: str | None = None, confidence: float = 0.0) -> Answer:
+    return Answer(text=t, intent=intent, intent_confidence=confidence)
+
+
+def choice(value: str) -> Answer:
+    return Answer(text="", choice=value, intent="inform", intent_confidence=1.0)
+
+
+def test_required_slots_ask_contact_only_when_a_choice_needs_it() -> None:
+    base = {"police": "none", "caseworker": "no"}
+    assert "contact_phone" not in required_slots(base)
+    assert "contact_wanted" in required_slots(base)
+    named = {"police": "named", "caseworker": "no"}
+    slots = required_slots(named)
+    assert "contact_wanted" not in slots and "contact_phone" in slots and "contact_email" in slots
+    caseworker = {"police": "none", "caseworker": "yes"}
+    assert "partner_sharing" in required_slots(caseworker)
+
+
+def test_required_slots_skip_place_type_for_online_and_end_when_stopped() -> None:
+    assert "place_type" not in required_slots({"location_kind": "online"})
+    assert required_slots({"stop_confirmed": True}) == []
+    assert required_slots({"pending_control": "confirm_stop"})[0] == "confirm_stop"
+
+
+def test_button_and_typed_number_and_words_choose_the_role(domain: dict) -> None:
+    assert handle_answer({}, "reporter_role", choice("witness"), domain, "en").updates["reporter_role"] == "witness"
+    assert handle_answer({}, "reporter_role", text("2"), domain, "en").updates["reporter_role"] == "witness"
+    turn = handle_answer({}, "reporter_role", text("It happened to me"), domain, "en")
+    assert turn.updates["reporter_role"] == "victim"
+
+
+def test_unknown_payload_and_emoji_are_refused_kindly_and_reasked(domain: dict) -> None:
+    turn = handle_answer({}, "reporter_role", choice("zzz"), domain, "en")
+    assert turn.updates["reporter_role"] is None and said(turn) == ["utter_unknown_choice"]
+    turn = handle_answer({}, "reporter_role", text("🙂🙂"), domain, "en")
+    assert turn.updates["reporter_role"] is None and said(turn) == ["utter_empty_message"]
+
+
+def test_description_accumulates_until_done_and_has_a_limit(domain: dict) -> None:
+    turn = handle_answer({}, "description", text("First part."), domain, "en")
+    assert turn.updates["description_parts"] == ["First part."] and turn.updates["description"] is None
+    slots = {"description_parts": ["First part."]}
+    turn = handle_answer(slots, "description", text("x" * (o.DESCRIPTION_LIMIT + 1)), domain, "en")
+    assert said(turn) == ["utter_description_too_long"] and "description_parts" not in turn.updates
+    turn = handle_answer(slots, "description", choice("done"), domain, "en")
+    assert turn.updates["description"] == "First part."
+    turn = handle_answer({}, "description", text("done"), domain, "en")
+    assert said(turn) == ["utter_description_needed"]
+
+
+def test_multi_select_by_buttons_then_done_or_typed_numbers(domain: dict) -> None:
+    turn = handle_answer({}, "incident_types", choice("threats"), domain, "en")
+    assert turn.updates["pending_choices"] == ["threats"] and turn.updates["incident_types"] is None
+    turn = handle_answer({"pending_choices": ["threats"]}, "incident_types", choice("done"), domain, "en")
+    assert turn.updates["incident_types"] == ["threats"]
+    turn = handle_answer({}, "incident_types", text("1, 3"), domain, "en")
+    assert turn.updates["incident_types"] == ["verbal_abuse", "physical_assault"]
+    turn = handle_answer({}, "incident_types", choice("done"), domain, "en")
+    assert said(turn) == ["utter_choose_at_least_one"]
+
+
+def test_dates_are_ranges_and_unknown_dates_are_reasked(domain: dict) -> None:
+    turn = handle_answer({}, "incident_date", text("last Friday"), domain, "en", TODAY)
+    assert turn.updates["date_from"] == turn.updates["date_to"] == "2026-11-20"
+    turn = handle_answer({}, "incident_date", text("in March"), domain, "en", TODAY)
+    assert (turn.updates["date_from"], turn.updates["date_to"]) == ("2026-03-01", "2026-03-31")
+    turn = handle_answer({}, "incident_date", text("purple elephant"), domain, "en", TODAY)
+    assert said(turn) == ["utter_date_not_understood"] and turn.updates["incident_date"] is None
+    turn = handle_answer({}, "incident_date", choice("not_sure"), domain, "en", TODAY)
+    assert turn.updates["incident_date"] == o.SKIPPED
+
+
+def test_location_kinds(domain: dict) -> None:
+    assert handle_answer({}, "location", text("M1 1AE"), domain, "en").updates["location"] == "M1"
+    online = handle_answer({}, "location", text("on Facebook"), domain, "en").updates
+    assert online["location_kind"] == "online" and online["place_type"] == "online_place"
+    assert handle_answer({}, "location", text("Leeds"), domain, "en").updates["location_kind"] == "place"
+
+
+def test_phone_and_email_validation(domain: dict) -> None:
+    turn = handle_answer({}, "contact_phone", text("020 7946 0123"), domain, "en")
+    assert turn.updates["contact_phone"] == "+442079460123"
+    turn = handle_answer({}, "contact_phone", text("12345"), domain, "en")
+    assert said(turn) == ["utter_invalid_phone"] and turn.updates["contact_phone"] is None
+    turn = handle_answer({"caseworker": "yes"}, "contact_phone", text("skip"), domain, "en")
+    assert said(turn) == ["utter_phone_needed"]
+    turn = handle_answer({}, "contact_email", text("someone@example"), domain, "en")
+    assert said(turn) == ["utter_invalid_email"]
+    turn = handle_answer({"contact_phone": o.SKIPPED}, "contact_email", text("skip"), domain, "en")
+    assert said(turn) == ["utter_need_one_contact"]
+
+
+def test_stop_asks_for_confirmation_then_ends(domain: dict) -> None:
+    turn = handle_answer({}, "location", text("stop"), domain, "en")
+    assert turn.updates["pending_control"] == "confirm_stop" and turn.updates["location"] is None
+    turn = handle_answer({"pending_control": "confirm_stop"}, "confirm_stop", choice("no"), domain, "en")
+    assert turn.updates["pending_control"] is None and said(turn) == ["utter_carry_on"]
+    turn = handle_answer({"pending_control": "confirm_stop"}, "confirm_stop", choice("yes"), domain, "en")
+    assert turn.updates["stop_confirmed"] is True
+
+
+def test_a_long_answer_mentioning_stop_is_an_answer_not_a_command(domain: dict) -> None:
+    turn = handle_answer({}, "description", text("They told me to stop speaking Chinese"), domain, "en")
+    assert turn.updates["description_parts"] == ["They told me to stop speaking Chinese"]
+
+
+def test_danger_words_give_999_and_keep_the_text(domain: dict) -> None:
+    turn = handle_answer({}, "description", text("he is here now and shouting"), domain, "en")
+    assert said(turn) == ["utter_emergency", "utter_continue_when_safe"]
+    assert turn.updates["description_parts"] == ["he is here now and shouting"]
+    turn = handle_answer({}, "police", text("I'm being attacked"), domain, "en")
+    assert said(turn)[0] == "utter_emergency" and turn.updates["police"] is None
+
+
+def test_help_human_and_skip_rules(domain: dict) -> None:
+    assert said(handle_answer({}, "location", text("help"), domain, "en")) == ["utter_help"]
+    assert said(handle_answer({}, "location", text("talk to a person"), domain, "en")) == ["utter_human_hours"]
+    assert handle_answer({}, "perpetrator", text("skip"), domain, "en").updates["perpetrator"] == o.SKIPPED
+    assert said(handle_answer({}, "police", text("skip"), domain, "en")) == ["utter_cannot_skip"]
+
+
+def test_change_an_answer_from_the_summary_clears_it_and_its_dependants(domain: dict) -> None:
+    turn = handle_answer({}, "summary_confirmed", choice("change"), domain, "en")
+    assert turn.updates["pending_control"] == "field_to_change"
+    slots = {"pending_control": "field_to_change", "caseworker": "yes", "partner_sharing": "yes"}
+    turn = handle_answer(slots, "field_to_change", choice("caseworker"), domain, "en")
+    assert turn.updates["caseworker"] is None and turn.updates["partner_sharing"] is None
+    assert turn.updates["pending_control"] is None
+
+
+def test_language_menu_is_an_offer_not_a_gate(domain: dict) -> None:
+    slots = {"pending_control": "language_choice"}
+    turn = handle_answer(slots, "language_choice", choice("victim"), domain, "en")
+    assert turn.updates["pending_control"] is None and turn.updates["reporter_role"] == "victim"
+    turn = handle_answer(slots, "language_choice", choice("lang:vi"), domain, "en")
+    assert turn.updates["pending_control"] is None and "reporter_role" not in turn.updates
+
+
+def test_declining_partner_sharing_means_no_caseworker(domain: dict) -> None:
+    turn = handle_answer({"caseworker": "yes"}, "partner_sharing", choice("no"), domain, "en")
+    assert turn.updates["caseworker"] == "no" and said(turn) == ["utter_caseworker_needs_sharing"]

@@ -1,0 +1,194 @@
+"""Starts the real stack on loopback for end-to-end tests: Rasa server (trained model), action
+server and web service, each on a free port, with a fresh SQLite case store, tracker store and
+keyring in a temporary folder. Reuse `Stack` (fixture `stack`) and `RestChat` in other e2e tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "current.tar.gz"
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float, procs: list[subprocess.Popen]) -> None:
+    """Waits until `url` answers 2xx, failing early if one of `procs` died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for proc in procs:
+            if proc.poll() is not None:
+                raise RuntimeError(f"process exited with {proc.returncode}: {proc.args}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if 200 <= response.status < 300:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not come up in {timeout}s")
+
+
+@dataclass
+class Stack:
+    """The running processes and where to reach them."""
+
+    tmp: Path
+    env: dict[str, str]
+    rasa_url: str
+    action_url: str
+    service_url: str
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    logs: dict[str, Path] = field(default_factory=dict)
+
+    def start(self, name: str, args: list[str], health: str, timeout: float = 180) -> None:
+        """Starts one process (or restarts it) and waits for its health URL."""
+        log = self.tmp / f"{name}.log"
+        self.logs[name] = log
+        handle = open(log, "ab")  # noqa: SIM115 - closed with the process
+        self.procs[name] = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT
+        )
+        wait_http(health, timeout, [self.procs[name]])
+
+    def stop(self, name: str, sig: int = 15) -> None:
+        """Stops one process (SIGTERM by default, SIGKILL with sig=9)."""
+        proc = self.procs.pop(name, None)
+        if proc and proc.poll() is None:
+            proc.send_signal(sig)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+    def store(self) -> tuple[Any, Any]:
+        """(session factory, keyring) for reading the case store the stack writes."""
+        from bot.crypto import Keyring
+        from bot.settings import Settings
+        from bot.store import db
+
+        settings = Settings.from_env(self.env)
+        engine = db.make_engine(settings.database_url)
+        return db.make_session_factory(engine), Keyring.load(settings)
+
+    def log_text(self) -> str:
+        """Every process log, for assertions that nothing personal was logged."""
+        return "\n".join(p.read_text(errors="replace") for p in self.logs.values() if p.exists())
+
+
+def start_stack(tmp: Path, extra_env: dict[str, str] | None = None, service: bool = True) -> Stack:
+    """Starts Rasa, the action server and (optionally) the web service in `tmp`."""
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    rasa_port, action_port, service_port = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "VAR_DIR": str(tmp),
+        "DATABASE_URL": f"sqlite:///{tmp}/cases.db",
+        "TRACKER_DB": str(tmp / "tracker.db"),
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "SERVICE_PORT": str(service_port),
+        **(extra_env or {}),
+    }
+    stack = Stack(
+        tmp=tmp,
+        env=env,
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        action_url=f"http://127.0.0.1:{action_port}",
+        service_url=f"http://127.0.0.1:{service_port}",
+    )
+    subprocess.run(
+        [str(VENV_BIN / "python"), "-m", "bot.cli", "db", "upgrade"],
+        cwd=ROOT, env=env, check=True, capture_output=True,
+    )
+    stack.start(
+        "actions",
+        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        f"{stack.action_url}/health",
+    )
+    stack.start(
+        "rasa",
+        [
+            str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints",
+            env.get("RASA_ENDPOINTS", "endpoints.yml"), "--credentials",
+            env.get("RASA_CREDENTIALS", "credentials.yml"), "--port", str(rasa_port),
+            "--interface", "127.0.0.1", "--enable-api", "--cors", "*",
+        ],
+        f"{stack.rasa_url}/",
+    )
+    if service:
+        stack.start("service", [str(VENV_BIN / "python"), "-m", "service"], f"{stack.service_url}/health")
+    return stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One running stack shared by the e2e tests of a session (conversations use new senders)."""
+    running = start_stack(tmp_path_factory.mktemp("stack"))
+    try:
+        yield running
+    finally:
+        for name in list(running.procs):
+            running.stop(name)
+
+
+class RestChat:
+    """One person talking to the bot through Rasa's REST channel."""
+
+    def __init__(self, stack: Stack, sender: str, metadata: dict[str, Any] | None = None) -> None:
+        self.stack = stack
+        self.sender = sender
+        self.metadata = metadata or {"channel": "rest"}
+        self.transcript: list[tuple[str, list[dict[str, Any]]]] = []
+
+    def say(self, message: str, timeout: float = 60) -> list[dict[str, Any]]:
+        """Sends a message (text or a button payload) and returns the bot's replies."""
+        body = json.dumps({"sender": self.sender, "message": message, "metadata": self.metadata})
+        request = urllib.request.Request(
+            f"{self.stack.rasa_url}/webhooks/rest/webhook",
+            data=body.encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            replies = json.load(response)
+        self.transcript.append((message, replies))
+        return replies
+
+    def choose(self, value: str) -> list[dict[str, Any]]:
+        """Presses the button whose payload carries `value`."""
+        return self.say(f'/inform{{"choice":"{value}"}}')
+
+    @staticmethod
+    def text(replies: list[dict[str, Any]]) -> str:
+        """All reply texts joined, for `in` assertions."""
+        return "\n".join(r.get("text") or "" for r in replies)
+
+    @staticmethod
+    def payloads(replies: list[dict[str, Any]]) -> list[str]:
+        """Every button payload offered in the replies."""
+        return [b["payload"] for r in replies for b in r.get("buttons") or []]
