@@ -7,6 +7,9 @@ from typing import Final
 
 from aiohttp import web
 
+from bot.settings import Settings
+from service.console import setup_console
+from service.console.config import ConsoleConfig
 from service.routes import setup_routes
 from service.settings import SETTINGS_KEY, ServiceSettings
 
@@ -55,11 +58,17 @@ async def _add_security_headers(request: web.Request, response: web.StreamRespon
         response.headers.setdefault(name, value)
 
 
-def create_app(settings: ServiceSettings) -> web.Application:
+def create_app(
+    settings: ServiceSettings,
+    console: ConsoleConfig | None = None,
+    store_settings: Settings | None = None,
+) -> web.Application:
     """Builds the web service.
 
     Args:
         settings: Read once at start-up with :meth:`ServiceSettings.from_env`.
+        console: Console settings; :meth:`ConsoleConfig.from_env` when omitted.
+        store_settings: Case store settings; :meth:`Settings.from_env` when omitted.
 
     Returns:
         The aiohttp application, ready for ``web.run_app`` or the pytest-aiohttp client.
@@ -75,10 +84,7 @@ def create_app(settings: ServiceSettings) -> web.Application:
     app.on_response_prepare.append(_add_security_headers)  # type: ignore[arg-type]
 
     setup_routes(app)
-
-    # The operator console registers here, under /console (pages) and /api (JSON), with its own
-    # routes module and its own cleanup_ctx (DB session factory, etc.), e.g.:
-    #     from service.console import setup_console
-    #     setup_console(app)
-    # Anything with a lifetime (client sessions, DB engines) goes in app.cleanup_ctx.
+    # The operator console: /console (pages), /api (JSON, WebSocket), /login; its guard
+    # middleware refuses every route not on its public allow-list. Lifetimes in app.cleanup_ctx.
+    setup_console(app, console, store_settings)
     return app

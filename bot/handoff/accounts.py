@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.crypto import Keyring
 from bot.store.handoff_models import (
     ROLES,
     AuditEntry,
@@ -226,13 +227,16 @@ def csrf_matches(expected: str, given: str | None) -> bool:
 # -- login rate limit ---------------------------------------------------------------------------
 
 
-def attempt_keys(email: str, client: str, secret: bytes) -> list[str]:
-    """Keyed hashes for the rate limit: per account and per client address (nothing readable)."""
-    keys = []
-    for kind, value in (("email", email.strip().lower()), ("client", client)):
-        digest = hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
-        keys.append(digest)
-    return keys
+def attempt_keys(email: str, client: str, keyring: Keyring) -> list[str]:
+    """Keyed pseudonyms for the rate limit: per account and per client address.
+
+    The keyring's pseudonym key makes them the same in every process and unreadable in the table.
+    """
+    address = (email or "").strip().lower() or "-"
+    return [
+        keyring.pseudonymise("login-email", address),
+        keyring.pseudonymise("login-client", client or "-"),
+    ]
 
 
 def too_many_attempts(

@@ -1,0 +1,514 @@
+"""JSON API of the console (``/api/...``), the login/logout endpoints and the WebSocket.
+
+Every handler runs behind :func:`service.console.security.guard` (session, CSRF, Origin); role
+checks are per handler. Case data is read only through :func:`_case_for`, which checks access and
+writes the audit row, so no view of a case goes unrecorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from bot.handoff import accounts, live, queue
+from bot.handoff.accounts import AccountError, User
+from bot.handoff.hours import hours_as_dict, save_hours
+from bot.handoff.queue import QueueError
+from bot.store.references import normalise_reference
+from service.console import pages
+from service.console.hub import HandoffError
+from service.console.security import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    current_csrf,
+    current_user,
+    origin_allowed,
+    roles,
+    set_cookie,
+)
+from service.console.state import state_of
+
+logger = logging.getLogger(__name__)
+
+STAFF = ("operator", "admin")
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text='{"error": "JSON body expected"}', content_type="application/json") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text='{"error": "JSON object expected"}', content_type="application/json")
+    return body
+
+
+def _error(message: str, status: int = 400) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+# -- login ----------------------------------------------------------------------------------------
+
+
+async def login_post(request: web.Request) -> web.StreamResponse:
+    """Checks the login CSRF pair, the rate limit, then the password; starts a session."""
+    state = state_of(request)
+    form = await request.post()
+    email = str(form.get("email") or "")
+    password = str(form.get("password") or "")
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not cookie or not accounts.csrf_matches(cookie, str(form.get("csrf_token") or "")):
+        return await pages.login_page(request, error="Your form expired. Please try again.", status=403)
+    now = state.now()
+    config = state.config
+    state.open_store()
+    keys = accounts.attempt_keys(email, request.remote or "-", state.keyring)  # type: ignore[arg-type]
+
+    def check(session: Any) -> User | str | None:
+        if accounts.too_many_attempts(session, keys, now=now, limit=config.login_limit, window=config.login_window):
+            return "limited"
+        user = accounts.authenticate(session, email, password)
+        if user is None:
+            accounts.record_failure(session, keys, now=now, window=config.login_window)
+            accounts.audit(session, None, "login.failed", now=now)
+        else:
+            accounts.audit(session, user.id, "login", now=now)
+        return user
+
+    result = await state.run(check)
+    if result == "limited":
+        logger.warning("Login rate limit reached")
+        return await pages.login_page(request, error="Too many attempts. Wait a few minutes and try again.", status=429)
+    if not isinstance(result, User):
+        return await pages.login_page(request, error="Wrong e-mail or password.", status=401)
+    user = result
+    token = await state.run(lambda s: accounts.start_session(s, user, now=now, ttl=config.session_ttl))
+    response = web.HTTPFound("/console")
+    set_cookie(request, response, SESSION_COOKIE, token, max_age=int(config.session_ttl.total_seconds()))
+    response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    """Ends the session."""
+    state = state_of(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    await state.run(lambda s: accounts.end_session(s, token))
+    response = web.HTTPFound("/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+# -- me, queue ----------------------------------------------------------------------------------
+
+
+async def me(request: web.Request) -> web.Response:
+    """The signed-in user and the CSRF token for state-changing requests."""
+    return web.json_response({"user": current_user(request).as_dict(), "csrf_token": current_csrf(request)})
+
+
+@roles(*STAFF)
+async def availability(request: web.Request) -> web.Response:
+    """An operator's "taking live chats" switch."""
+    body = await _json(request)
+    user = current_user(request)
+    available = bool(body.get("available"))
+    await state_of(request).run(lambda s: live.set_available(s, user.id, available))
+    return web.json_response({"available": available})
+
+
+async def queue_view(request: web.Request) -> web.Response:
+    """The user's queue: live chats, callbacks and casework with due dates (caseworkers: theirs)."""
+    state = state_of(request)
+    user = current_user(request)
+    now = state.now()
+    await sync(state)
+
+    def view(session: Any) -> dict[str, Any]:
+        result = queue.queue_view(session, state.keyring, user, now=now)  # type: ignore[arg-type]
+        accounts.audit(session, user.id, "queue.view", now=now)
+        return result
+
+    return web.json_response(await state.run(view))
+
+
+async def sync(state: Any) -> None:
+    """Adds callbacks and casework for new cases."""
+    state.open_store()
+    partners = state.partners
+    keyring = state.keyring
+    await state.run(lambda s: queue.sync_queue(s, keyring, hours=state.hours(s), partners=partners))
+
+
+# -- cases --------------------------------------------------------------------------------------
+
+
+def _reference(request: web.Request) -> str:
+    reference = normalise_reference(request.match_info["reference"])
+    if reference is None:
+        raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json")
+    return reference
+
+
+async def _allowed(request: web.Request, reference: str) -> User:
+    """The user, if they may see the case; 404 otherwise (do not reveal that it exists)."""
+    state = state_of(request)
+    user = current_user(request)
+    await sync(state)  # a new case joins its partner's queue before access is decided
+    if not await state.run(lambda s: queue.can_see_case(s, user, reference)):
+        now = state.now()
+        await state.run(lambda s: accounts.audit(s, user.id, "case.denied", reference, now=now))
+        raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json")
+    return user
+
+
+async def case_view(request: web.Request) -> web.Response:
+    """One case with consents, casework, attempts and notes; the view is audited."""
+    state = state_of(request)
+    reference = _reference(request)
+    user = await _allowed(request, reference)
+    now = state.now()
+
+    def view(session: Any) -> dict[str, Any] | None:
+        record = queue.case_record(session, state.keyring, reference, now=now)  # type: ignore[arg-type]
+        accounts.audit(session, user.id, "case.view", reference, now=now)
+        return record
+
+    record = await state.run(view)
+    if record is None:
+        return _error("no such case", 404)
+    return web.json_response(record)
+
+
+async def case_note(request: web.Request) -> web.Response:
+    """Adds an encrypted note."""
+    state = state_of(request)
+    reference = _reference(request)
+    user = await _allowed(request, reference)
+    text = str((await _json(request)).get("text") or "")
+    now = state.now()
+
+    def work(session: Any) -> None:
+        queue.add_note(session, state.keyring, user, reference, text, now=now)  # type: ignore[arg-type]
+        accounts.audit(session, user.id, "case.note", reference, now=now)
+
+    try:
+        await state.run(work)
+    except QueueError as exc:
+        return _error(str(exc))
+    return web.json_response({"ok": True}, status=201)
+
+
+async def case_attempt(request: web.Request) -> web.Response:
+    """Records a contact attempt."""
+    state = state_of(request)
+    reference = _reference(request)
+    user = await _allowed(request, reference)
+    outcome = str((await _json(request)).get("outcome") or "")
+    now = state.now()
+
+    def work(session: Any) -> None:
+        queue.record_attempt(session, user, reference, outcome, now=now)
+        accounts.audit(session, user.id, "case.attempt", reference, {"outcome": outcome}, now=now)
+
+    try:
+        await state.run(work)
+    except QueueError as exc:
+        return _error(str(exc))
+    return web.json_response({"ok": True}, status=201)
+
+
+async def case_status(request: web.Request) -> web.Response:
+    """Accepts, advances or closes the casework."""
+    state = state_of(request)
+    reference = _reference(request)
+    user = await _allowed(request, reference)
+    status = str((await _json(request)).get("status") or "")
+    now = state.now()
+
+    def work(session: Any) -> None:
+        queue.set_casework_status(session, user, reference, status, now=now)
+        accounts.audit(session, user.id, "case.status", reference, {"status": status}, now=now)
+
+    try:
+        await state.run(work)
+    except QueueError as exc:
+        return _error(str(exc))
+    return web.json_response({"ok": True})
+
+
+@roles(*STAFF)
+async def callback_status(request: web.Request) -> web.Response:
+    """Marks a callback done, cancelled or open again."""
+    state = state_of(request)
+    user = current_user(request)
+    try:
+        task_id = int(request.match_info["task_id"])
+    except ValueError:
+        return _error("no such callback", 404)
+    status = str((await _json(request)).get("status") or "")
+    now = state.now()
+
+    def work(session: Any) -> None:
+        queue.set_callback_status(session, task_id, status, now=now)
+        accounts.audit(session, user.id, "callback.status", f"callback-{task_id}", {"status": status}, now=now)
+
+    try:
+        await state.run(work)
+    except QueueError as exc:
+        return _error(str(exc))
+    return web.json_response({"ok": True})
+
+
+# -- live chats -----------------------------------------------------------------------------------
+
+
+def _request_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["request_id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+
+
+@roles(*STAFF)
+async def live_action(request: web.Request) -> web.Response:
+    """accept | reply | handback | close one live chat."""
+    hub = state_of(request).hub
+    user = current_user(request)
+    request_id = _request_id(request)
+    action = request.match_info["action"]
+    try:
+        if action == "accept":
+            await hub.accept(user, request_id)
+        elif action == "reply":
+            await hub.reply(user, request_id, str((await _json(request)).get("text") or ""))
+        elif action == "handback":
+            await hub.end(user, request_id, "returned")
+        elif action == "close":
+            await hub.end(user, request_id, "closed")
+        else:
+            return _error("unknown action", 404)
+    except HandoffError as exc:
+        return _error(str(exc), 409)
+    return web.json_response({"ok": True})
+
+
+@roles(*STAFF)
+async def live_transcript(request: web.Request) -> web.Response:
+    """The conversation so far (audited)."""
+    hub = state_of(request).hub
+    request_id = _request_id(request)
+    try:
+        lines = await hub.transcript(current_user(request), request_id)
+    except HandoffError as exc:
+        return _error(str(exc), 409)
+    record = await state_of(request).run(lambda s: live.get_request(s, request_id))
+    return web.json_response(
+        {
+            "id": request_id,
+            "status": record.status,
+            "language": record.language,
+            "interpreter_needed": record.interpreter_needed,
+            "channel": record.channel,
+            "lines": lines,
+        }
+    )
+
+
+@roles(*STAFF)
+async def live_socket(request: web.Request) -> web.StreamResponse:
+    """Operator WebSocket: queue and transcript pushes; accept/reply/handback/close messages.
+
+    Authenticated by the session cookie (the guard ran), and refused unless the Origin is this
+    service: a page elsewhere cannot ride the operator's cookie into a socket. Messages that change
+    something carry the session's CSRF token too.
+    """
+    if not origin_allowed(request):
+        return web.json_response({"error": "origin not allowed"}, status=403)
+    state = state_of(request)
+    user = current_user(request)
+    csrf = current_csrf(request)
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=16 * 1024)
+    await ws.prepare(request)
+    await state.hub.connect(user, ws)
+    try:
+        async for message in ws:
+            if message.type != WSMsgType.TEXT:
+                continue
+            await _socket_message(state, user, csrf, ws, message.data)
+    finally:
+        await state.hub.disconnect(user, ws)
+    return ws
+
+
+async def _socket_message(state: Any, user: User, csrf: str, ws: web.WebSocketResponse, raw: str) -> None:
+    import json
+
+    try:
+        data = json.loads(raw)
+        kind = str(data.get("type"))
+        request_id = int(data.get("id") or 0)
+    except (ValueError, AttributeError, TypeError):
+        await ws.send_json({"type": "error", "error": "bad message"})
+        return
+    if kind == "ping":
+        await ws.send_json({"type": "pong"})
+        return
+    if not accounts.csrf_matches(csrf, data.get("csrf_token")):
+        await ws.send_json({"type": "error", "error": "missing or wrong CSRF token"})
+        return
+    try:
+        if kind == "accept":
+            await state.hub.accept(user, request_id)
+        elif kind == "reply":
+            await state.hub.reply(user, request_id, str(data.get("text") or ""))
+        elif kind == "handback":
+            await state.hub.end(user, request_id, "returned")
+        elif kind == "close":
+            await state.hub.end(user, request_id, "closed")
+        else:
+            await ws.send_json({"type": "error", "error": "unknown message type"})
+            return
+    except HandoffError as exc:
+        await ws.send_json({"type": "error", "id": request_id, "error": str(exc)})
+        return
+    await ws.send_json({"type": "ok", "id": request_id, "for": kind})
+
+
+# -- admin ----------------------------------------------------------------------------------------
+
+
+@roles("admin")
+async def admin_users(request: web.Request) -> web.Response:
+    """Lists accounts."""
+    return web.json_response(await state_of(request).run(accounts.list_users))
+
+
+@roles("admin")
+async def admin_user_create(request: web.Request) -> web.Response:
+    """Creates an account (the admin sets an initial password; never a default one)."""
+    state = state_of(request)
+    admin = current_user(request)
+    body = await _json(request)
+    now = state.now()
+    organisation = body.get("organisation") or None
+    if organisation and organisation not in {p.id for p in state.partners}:
+        return _error("organisation must be a partner id from the directory")
+
+    def work(session: Any) -> User:
+        user = accounts.create_user(
+            session,
+            email=str(body.get("email") or ""),
+            password=str(body.get("password") or ""),
+            role=str(body.get("role") or ""),
+            organisation=organisation,
+            languages=[str(x) for x in body.get("languages") or []],
+        )
+        accounts.audit(session, admin.id, "admin.user_create", f"user-{user.id}", {"role": user.role}, now=now)
+        return user
+
+    try:
+        user = await state.run(work)
+    except AccountError as exc:
+        return _error(str(exc))
+    return web.json_response(user.as_dict(), status=201)
+
+
+@roles("admin")
+async def admin_user_active(request: web.Request) -> web.Response:
+    """Enables or disables an account."""
+    state = state_of(request)
+    admin = current_user(request)
+    try:
+        user_id = int(request.match_info["user_id"])
+    except ValueError:
+        return _error("no such account", 404)
+    active = bool((await _json(request)).get("active"))
+    now = state.now()
+
+    def work(session: Any) -> bool:
+        done = accounts.set_active(session, user_id, active)
+        accounts.audit(session, admin.id, "admin.user_active", f"user-{user_id}", {"active": active}, now=now)
+        return done
+
+    if not await state.run(work):
+        return _error("no such account", 404)
+    return web.json_response({"ok": True})
+
+
+@roles("admin", "operator")
+async def admin_hours(request: web.Request) -> web.Response:
+    """Opening hours and closures in force."""
+    return web.json_response(await state_of(request).run(hours_as_dict))
+
+
+@roles("admin")
+async def admin_hours_save(request: web.Request) -> web.Response:
+    """Replaces opening hours and closures; the bot reads them from the store."""
+    state = state_of(request)
+    admin = current_user(request)
+    body = await _json(request)
+    try:
+        opens = dt.time.fromisoformat(str(body.get("opens")))
+        closes = dt.time.fromisoformat(str(body.get("closes")))
+        weekdays = [int(d) for d in body.get("weekdays") or []]
+        closures = [
+            (dt.date.fromisoformat(str(c.get("day"))), str(c.get("label") or "")[:100] or None)
+            for c in body.get("closures") or []
+        ]
+    except (TypeError, ValueError, AttributeError):
+        return _error("opens/closes as HH:MM, weekdays as numbers, closures as [{day, label}]")
+    region = str(body.get("region") or "")
+    now = state.now()
+
+    def work(session: Any) -> dict[str, Any]:
+        save_hours(session, opens=opens, closes=closes, weekdays=weekdays, region=region,
+                   closures=closures, user_id=admin.id)
+        accounts.audit(session, admin.id, "admin.hours", None, now=now)
+        return hours_as_dict(session)
+
+    try:
+        return web.json_response(await state.run(work))
+    except ValueError as exc:
+        return _error(str(exc))
+
+
+@roles("admin", "operator")
+async def admin_partners(request: web.Request) -> web.Response:
+    """The partner directory (read from config/partners.yml; edited by the service in the file)."""
+    return web.json_response([p.as_dict() for p in state_of(request).partners])
+
+
+@roles("admin")
+async def admin_audit(request: web.Request) -> web.Response:
+    """Newest audit rows, optionally for one subject (``?subject=ABCD-2345``)."""
+    subject = request.query.get("subject") or None
+    return web.json_response(await state_of(request).run(lambda s: accounts.audit_entries(s, subject=subject)))
+
+
+def setup_api(app: web.Application) -> None:
+    """Registers the JSON API, login/logout and the WebSocket."""
+    r = app.router
+    r.add_post("/login", login_post)
+    r.add_post("/logout", logout)
+    r.add_get("/api/me", me)
+    r.add_post("/api/me/availability", availability)
+    r.add_get("/api/queue", queue_view)
+    r.add_get("/api/cases/{reference}", case_view)
+    r.add_post("/api/cases/{reference}/notes", case_note)
+    r.add_post("/api/cases/{reference}/attempts", case_attempt)
+    r.add_post("/api/cases/{reference}/status", case_status)
+    r.add_post("/api/callbacks/{task_id}/status", callback_status)
+    r.add_get("/api/live/ws", live_socket)
+    r.add_get("/api/live/{request_id}", live_transcript)
+    r.add_post("/api/live/{request_id}/{action}", live_action)
+    r.add_get("/api/admin/users", admin_users)
+    r.add_post("/api/admin/users", admin_user_create)
+    r.add_post("/api/admin/users/{user_id}/active", admin_user_active)
+    r.add_get("/api/admin/hours", admin_hours)
+    r.add_post("/api/admin/hours", admin_hours_save)
+    r.add_get("/api/admin/partners", admin_partners)
+    r.add_get("/api/admin/audit", admin_audit)

@@ -1,0 +1,259 @@
+"""Live chats in the console: operator sockets, the polling loop, and the handoff steps.
+
+One background task per application: every ``poll_interval`` it keeps connected operators marked
+online, times out chats nobody accepted (the bot offers a callback), pushes the queue to every
+operator socket when it changes, and forwards the person's new messages of each active chat to
+its operator. Person → operator comes from a :class:`bot.handoff.rasa.Transcript` (tracker polling
+by default; an event-broker reader can replace it). Operator → person goes through Rasa
+(:class:`bot.handoff.rasa.RasaClient`). Message text is forwarded, never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from typing import Any
+
+from aiohttp import web
+
+from bot.handoff import accounts, live
+from bot.handoff.accounts import User
+from bot.handoff.queue import live_queue
+from bot.handoff.rasa import Line, RasaError
+from service.console.state import ConsoleState
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = 20.0
+MAX_REPLY_CHARS = 2000
+
+
+class HandoffError(Exception):
+    """A handoff step was refused; the message is safe to show to the operator."""
+
+
+class Hub:
+    """Operator sockets and the live-chat loop of one application."""
+
+    def __init__(self, state: ConsoleState) -> None:
+        """Args: state: the console state (store, Rasa client, transcript source)."""
+        self.state = state
+        self.sockets: dict[int, set[web.WebSocketResponse]] = defaultdict(set)
+        self._last_queue: Any = None
+        self._seen: dict[int, float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    # -- sockets --------------------------------------------------------------------------------
+
+    async def connect(self, user: User, ws: web.WebSocketResponse) -> None:
+        """Registers an operator socket and marks the operator online."""
+        self.sockets[user.id].add(ws)
+        if user.role in ("operator", "admin"):
+            now = self.state.now()
+            await self.state.run(lambda s: live.heartbeat(s, user.id, now=now))
+            await ws.send_json({"type": "queue", "live": await self._queue()})
+
+    async def disconnect(self, user: User, ws: web.WebSocketResponse) -> None:
+        """Forgets a socket; the operator is offline when their last socket closes."""
+        self.sockets[user.id].discard(ws)
+        if not self.sockets[user.id]:
+            del self.sockets[user.id]
+            now = self.state.now()
+            await self.state.run(lambda s: live.heartbeat(s, user.id, now=now, online=False))
+
+    async def _send(self, user_id: int, message: dict[str, Any]) -> None:
+        for ws in list(self.sockets.get(user_id, ())):
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_json(message)
+
+    async def _broadcast(self, message: dict[str, Any]) -> None:
+        for user_id in list(self.sockets):
+            await self._send(user_id, message)
+
+    async def _queue(self) -> list[dict[str, Any]]:
+        now = self.state.now()
+        return await self.state.run(lambda s: live_queue(s, now=now))
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Starts the background loop."""
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        """Stops the loop and closes every socket."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for sockets in list(self.sockets.values()):
+            for ws in list(sockets):
+                await ws.close()
+
+    async def _loop(self) -> None:
+        since_heartbeat = HEARTBEAT_EVERY
+        while True:
+            if self.state.sessions is None:
+                # The store opens on the console's first use: until an operator has logged in
+                # nobody can take a chat, and building the app must not create database files.
+                await asyncio.sleep(self.state.config.poll_interval)
+                continue
+            try:
+                since_heartbeat += self.state.config.poll_interval
+                if since_heartbeat >= HEARTBEAT_EVERY:
+                    since_heartbeat = 0.0
+                    await self._heartbeats()
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # keep serving; the next tick retries
+                logger.exception("Live-chat loop iteration failed")
+            await asyncio.sleep(self.state.config.poll_interval)
+
+    async def _heartbeats(self) -> None:
+        now = self.state.now()
+        for user_id in list(self.sockets):
+            await self.state.run(lambda s, uid=user_id: live.heartbeat(s, uid, now=now))
+
+    async def tick(self) -> None:
+        """One round: time-outs, queue push, transcript forwarding."""
+        now = self.state.now()
+        wait = self.state.config.handoff_wait
+        expired = await self.state.run(lambda s: live.expire_waiting(s, now=now, timeout=wait))
+        for request in expired:
+            await self._tell_person(request.conversation_id, "utter_handoff_timeout")
+        queue = await self._queue()
+        if queue != self._last_queue:
+            self._last_queue = queue
+            await self._broadcast({"type": "queue", "live": queue})
+        for item in queue:
+            if item["status"] == "active":
+                await self._forward(item["id"])
+
+    async def _forward(self, request_id: int) -> None:
+        request = await self.state.run(lambda s: live.get_request(s, request_id))
+        if request is None or request.operator_id is None or self.state.transcript is None:
+            return
+        after = self._seen.get(request_id, request.accepted_at.timestamp())
+        try:
+            lines = await self.state.transcript.lines(request.conversation_id, after=after)
+        except (RasaError, OSError):
+            logger.warning("Could not read the transcript of live chat %d", request_id)
+            return
+        for line in lines:
+            if line.sender != "person":
+                continue  # the operator's own lines are echoed when sent
+            await self._send(request.operator_id, _line_message(request_id, line))
+        if lines:
+            self._seen[request_id] = max(line.at for line in lines)
+
+    async def _tell_person(self, conversation_id: str, response: str) -> None:
+        if self.state.rasa is None:
+            return
+        try:
+            await self.state.rasa.execute(conversation_id, response)
+        except (RasaError, OSError):
+            logger.warning("Could not send %s to a conversation", response)
+
+    # -- handoff steps --------------------------------------------------------------------------
+
+    async def accept(self, user: User, request_id: int) -> None:
+        """The operator takes a waiting chat: the bot pauses and the person is told."""
+        now = self.state.now()
+        if not await self.state.run(lambda s: live.accept(s, request_id, user.id, now=now)):
+            raise HandoffError("this chat is no longer waiting")
+        request = await self.state.run(lambda s: live.get_request(s, request_id))
+        self._seen[request_id] = now.timestamp()
+        await self._audit(user, "live.accept", request_id)
+        rasa = self._rasa()
+        try:
+            await rasa.pause(request.conversation_id)
+            await rasa.execute(request.conversation_id, "utter_handoff_connected")
+        except (RasaError, OSError) as exc:
+            logger.warning("Pausing the bot for live chat %d failed", request_id)
+            await self.state.run(lambda s: live.finish(s, request_id, "closed", now=now))
+            with contextlib.suppress(RasaError, OSError):
+                await rasa.resume(request.conversation_id)
+            raise HandoffError("the assistant could not be paused; try again") from exc
+        await self._broadcast({"type": "queue", "live": await self._queue()})
+
+    async def reply(self, user: User, request_id: int, text: str) -> None:
+        """Sends the operator's words to the person."""
+        text = (text or "").strip()
+        if not text or len(text) > MAX_REPLY_CHARS:
+            raise HandoffError(f"a reply must have 1 to {MAX_REPLY_CHARS} characters")
+        request = await self._own_active(user, request_id)
+        try:
+            await self._rasa().send_operator_message(request.conversation_id, text)
+        except (RasaError, OSError) as exc:
+            raise HandoffError("the message could not be delivered") from exc
+        now = self.state.now().timestamp()
+        self._seen[request_id] = max(self._seen.get(request_id, 0.0), now - 0.001)
+        await self._send(
+            user.id, {"type": "line", "id": request_id, "sender": "operator", "text": text, "at": now}
+        )
+
+    async def end(self, user: User, request_id: int, how: str) -> None:
+        """Hands the conversation back to the bot (``returned``) or closes the chat (``closed``).
+
+        Either way the bot resumes: a person must never be left in a paused conversation that
+        nobody answers. It then re-asks the report question that was open (nothing is lost: the
+        form and its slots were never touched).
+        """
+        request = await self._own_active(user, request_id)
+        now = self.state.now()
+        if not await self.state.run(lambda s: live.finish(s, request_id, how, now=now)):
+            raise HandoffError("this chat is not active")
+        await self._audit(user, f"live.{how}", request_id)
+        rasa = self._rasa()
+        try:
+            if how == "closed":
+                await rasa.execute(request.conversation_id, "utter_handoff_closed")
+            await rasa.resume(request.conversation_id)
+            await rasa.execute(request.conversation_id, "action_handoff_returned")
+        except (RasaError, OSError) as exc:
+            logger.warning("Resuming the bot after live chat %d failed", request_id)
+            raise HandoffError("the assistant could not be resumed; try again") from exc
+        self._seen.pop(request_id, None)
+        await self._broadcast({"type": "queue", "live": await self._queue()})
+
+    async def transcript(self, user: User, request_id: int) -> list[dict[str, Any]]:
+        """The conversation so far, for the operator who has (or may take) the chat."""
+        request = await self.state.run(lambda s: live.get_request(s, request_id))
+        if request is None:
+            raise HandoffError("no such chat")
+        if request.operator_id not in (None, user.id) and user.role != "admin":
+            raise HandoffError("another operator has this chat")
+        await self._audit(user, "live.view", request_id)
+        if self.state.transcript is None:
+            return []
+        try:
+            lines = await self.state.transcript.lines(request.conversation_id)
+        except (RasaError, OSError) as exc:
+            raise HandoffError("the transcript is not available") from exc
+        return [_line_message(request_id, line) for line in lines]
+
+    async def _own_active(self, user: User, request_id: int) -> Any:
+        request = await self.state.run(lambda s: live.get_request(s, request_id))
+        if request is None or request.status != "active":
+            raise HandoffError("this chat is not active")
+        if request.operator_id != user.id and user.role != "admin":
+            raise HandoffError("another operator has this chat")
+        return request
+
+    def _rasa(self) -> Any:
+        if self.state.rasa is None:
+            raise HandoffError("the assistant is not reachable")
+        return self.state.rasa
+
+    async def _audit(self, user: User, action: str, request_id: int) -> None:
+        now = self.state.now()
+        await self.state.run(
+            lambda s: accounts.audit(s, user.id, action, f"chat-{request_id}", now=now)
+        )
+
+
+def _line_message(request_id: int, line: Line) -> dict[str, Any]:
+    return {"type": "line", "id": request_id, "sender": line.sender, "text": line.text, "at": line.at}

@@ -1,0 +1,131 @@
+"""Guards of the console: authentication for every route not on the public allow-list, CSRF on
+every state-changing request, Origin checks, and role checks.
+
+Deny by default: a route added anywhere in the app is refused without a session unless its path
+is in :data:`PUBLIC_PATHS` (a test enumerates the app's routes to keep it that way).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+from aiohttp import web
+
+from bot.handoff.accounts import SessionInfo, User, csrf_matches, resolve_session
+from service.console.state import state_of
+from service.routes import STATIC_FILES
+
+logger = logging.getLogger(__name__)
+
+SESSION_COOKIE: Final = "console_session"
+LOGIN_CSRF_COOKIE: Final = "console_login_csrf"
+CSRF_HEADER: Final = "X-CSRF-Token"
+SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+
+#: Routes anyone may reach (canonical paths): health, the login form, the chat page and its assets
+#: (incl. the widget's /config.json), and the console's own CSS/JS (the login page needs them;
+#: they hold no data).
+PUBLIC_PATHS: Final = frozenset(
+    {"/health", "/login", "/config.json", "/console/static/{name}", *STATIC_FILES}
+)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+USER_KEY: Final = "console_user"
+SESSION_KEY: Final = "console_session_info"
+
+
+def is_public(request: web.Request) -> bool:
+    """True when the matched route is on the public allow-list (or nothing matched: a 404)."""
+    route = request.match_info.route
+    resource = route.resource
+    if resource is None:
+        return True  # no route matched: aiohttp answers 404/405 itself
+    return resource.canonical in PUBLIC_PATHS
+
+
+def _refuse(request: web.Request, status: int, reason: str) -> web.StreamResponse:
+    if status == 401 and request.method in SAFE_METHODS and request.path.startswith("/console"):
+        raise web.HTTPFound("/login")
+    return web.json_response({"error": reason}, status=status, headers={"Cache-Control": "no-store"})
+
+
+def origin_allowed(request: web.Request) -> bool:
+    """True when the request's Origin is this service (or a configured console origin)."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return False
+    allowed = state_of(request).config.allowed_origins or (f"{request.scheme}://{request.host}",)
+    return origin in allowed
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Authenticates, checks CSRF and Origin on state changes, and forbids caching of data."""
+    if is_public(request):
+        return await handler(request)
+    state = state_of(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    now = state.now()
+    info: SessionInfo | None = await state.run(lambda s: resolve_session(s, token, now=now)) if token else None
+    if info is None:
+        return _refuse(request, 401, "login required")
+    request[USER_KEY] = info.user
+    request[SESSION_KEY] = info
+    if request.method not in SAFE_METHODS:
+        if request.headers.get("Origin") and not origin_allowed(request):
+            return _refuse(request, 403, "cross-origin request refused")
+        given = request.headers.get(CSRF_HEADER)
+        if given is None and request.content_type == "application/x-www-form-urlencoded":
+            given = (await request.post()).get("csrf_token")  # type: ignore[assignment]
+        if not csrf_matches(info.csrf_token, given if isinstance(given, str) else None):
+            return _refuse(request, 403, "missing or wrong CSRF token")
+    response = await handler(request)
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def current_user(request: web.Request) -> User:
+    """The signed-in user (the guard has run)."""
+    return request[USER_KEY]  # type: ignore[no-any-return]
+
+
+def current_csrf(request: web.Request) -> str:
+    """The session's CSRF token, for pages and /api/me."""
+    return request[SESSION_KEY].csrf_token  # type: ignore[no-any-return]
+
+
+def roles(*allowed: str) -> Callable[[Handler], Handler]:
+    """Handler decorator: 403 unless the signed-in user has one of ``allowed`` roles."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def checked(request: web.Request) -> web.StreamResponse:
+            if current_user(request).role not in allowed:
+                return web.json_response({"error": "not allowed for your role"}, status=403)
+            return await handler(request)
+
+        return checked
+
+    return wrap
+
+
+def new_login_csrf() -> str:
+    """A fresh token for the login form (double-submit: cookie and hidden field)."""
+    return secrets.token_urlsafe(32)
+
+
+def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str, **extra: Any) -> None:
+    """Sets a console cookie: HttpOnly, SameSite=Strict, Secure unless configured off."""
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="Strict",
+        secure=state_of(request).config.cookie_secure,
+        path="/",
+        **extra,
+    )
