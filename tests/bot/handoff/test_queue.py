@@ -1,0 +1,95 @@
+"""Due dates in working days (bank holidays, closures), overdue flags, and partner matching."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import time_machine
+
+from bot.handoff.accounts import User
+from bot.handoff.hours import add_working_days, load_hours
+from bot.handoff.partners import load_partners, match_partner, region_of
+from bot.handoff.queue import queue_view, sync_queue
+from bot.hours import LONDON, OpeningHours
+from tests.service.console.cases import add_case
+
+OPERATOR = User(1, "operator@example.org", "operator", None, ("en",))
+
+
+def test_three_working_days_from_friday_evening_is_wednesday_closing() -> None:
+    friday = dt.datetime(2025, 3, 7, 19, 0, tzinfo=LONDON)
+    assert add_working_days(OpeningHours(), friday, 3) == dt.datetime(2025, 3, 12, 17, 0, tzinfo=LONDON)
+
+
+def test_easter_bank_holidays_push_the_deadline() -> None:
+    # Thursday 17 April 2025; Good Friday 18th and Easter Monday 21st are bank holidays.
+    thursday = dt.datetime(2025, 4, 17, 10, 0, tzinfo=LONDON)
+    assert add_working_days(OpeningHours(), thursday, 3).date() == dt.date(2025, 4, 24)
+
+
+def test_scottish_and_english_bank_holidays_differ() -> None:
+    # 2 January is a bank holiday in Scotland only; 31 Dec 2024 is a Tuesday.
+    start = dt.datetime(2024, 12, 31, 12, 0, tzinfo=LONDON)
+    assert add_working_days(OpeningHours(region="england"), start, 1).date() == dt.date(2025, 1, 2)
+    assert add_working_days(OpeningHours(region="scotland"), start, 1).date() == dt.date(2025, 1, 3)
+
+
+def test_ad_hoc_closure_is_not_a_working_day() -> None:
+    hours = OpeningHours(closures=frozenset({dt.date(2025, 3, 10)}))
+    monday_start = dt.datetime(2025, 3, 7, 12, 0, tzinfo=LONDON)
+    assert add_working_days(hours, monday_start, 1).date() == dt.date(2025, 3, 11)
+
+
+def test_region_of_postcodes() -> None:
+    assert region_of("near E1 6AN") == "london"
+    assert region_of("M1 1AE") == "north_west"
+    assert region_of("G2") == "scotland"
+    assert region_of("BT1 5GS") == "northern_ireland"
+    assert region_of("somewhere in town") is None
+
+
+def test_partner_matching_prefers_language_then_region_then_support() -> None:
+    partners = load_partners()
+    vi_london = match_partner(partners, language="vi", region="london", needs=["legal_advice"])
+    assert vi_london is not None and vi_london.partner.id == "lotus-bridge-london"
+    assert "region" in vi_london.reasons
+    ko_north = match_partner(partners, language="ko", region="north_west", needs=["emotional"])
+    assert ko_north is not None and ko_north.partner.id == "northern-lantern"
+    km_anywhere = match_partner(partners, language="km", region="scotland", needs=[])
+    assert km_anywhere is not None and km_anywhere.partner.id == "monsoon-link"
+    ko_scotland = match_partner(partners, language="ko", region="scotland", needs=[])
+    assert ko_scotland is not None and ko_scotland.partner.id == "kite-remote"
+    assert match_partner(partners, language="xx", region="london", needs=[]) is None
+
+
+def test_sync_makes_callbacks_and_consented_casework_only(session_factory: Any, keyring: Any) -> None:
+    with time_machine.travel(dt.datetime(2025, 3, 7, 18, 0, tzinfo=LONDON), tick=False):
+        consented = add_case(session_factory, keyring, "c1", language="vi", location="E1 6AN")
+        refused = add_case(session_factory, keyring, "c2", sharing="no")
+    with session_factory() as session:
+        stats = sync_queue(session, keyring, hours=load_hours(session, OpeningHours()), partners=load_partners())
+        again = sync_queue(session, keyring, hours=load_hours(session, OpeningHours()), partners=load_partners())
+    assert (stats.callbacks, stats.casework) == (2, 1)
+    assert (again.callbacks, again.casework) == (0, 0)
+    with session_factory() as session:
+        view = queue_view(session, keyring, OPERATOR, now=dt.datetime(2025, 3, 10, 9, 0, tzinfo=LONDON))
+    assert [c["reference"] for c in view["casework"]] == [consented]
+    work = view["casework"][0]
+    assert work["partner_id"] == "lotus-bridge-london"
+    assert work["first_contact_due"].startswith("2025-03-12T17:00")
+    assert work["caseworker_due"].startswith("2025-03-14T18:00")
+    assert {c["reference"] for c in view["callbacks"]} == {consented, refused}
+    assert all(c["may_leave_message"] is False and c["safe_times"] == "weekday mornings" for c in view["callbacks"])
+    assert not any(c["overdue"] for c in view["callbacks"] + view["casework"])
+
+
+def test_overdue_items_stand_out(session_factory: Any, keyring: Any) -> None:
+    with time_machine.travel(dt.datetime(2025, 3, 7, 18, 0, tzinfo=LONDON), tick=False):
+        add_case(session_factory, keyring, "late")
+    with session_factory() as session:
+        sync_queue(session, keyring, hours=load_hours(session, OpeningHours()), partners=load_partners())
+    with time_machine.travel(dt.datetime(2025, 3, 13, 9, 0, tzinfo=LONDON), tick=False), session_factory() as session:
+        view = queue_view(session, keyring, OPERATOR, now=dt.datetime.now(dt.timezone.utc))
+    assert view["casework"][0]["overdue"] is True
+    assert view["callbacks"][0]["overdue"] is True
