@@ -9,6 +9,7 @@ export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_POR
 export TRACKER_DB="${TRACKER_DB:-var/tracker.db}"
 RASA_PORT="${RASA_PORT:-5005}"; ACTION_PORT="${ACTION_PORT:-5055}"; SERVICE_PORT="${SERVICE_PORT:-8080}"
 export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}" SERVICE_PORT
+. scripts/channel-env.sh
 mkdir -p var/log
 pids=()
 stop() {

@@ -213,6 +213,12 @@ def handle_answer(
         return turn
 
     if command == "skip" or answer.choice == "skip":
+        pending = list(slots.get("pending_choices") or [])
+        if requested in o.MULTI_SELECT and pending:
+            # "Anything else?" answered with "none"/"not sure": keep what they already picked.
+            turn.updates[requested] = pending
+            turn.updates["pending_choices"] = None
+            return turn
         if requested == "motivations":
             turn.updates[requested] = ["not_sure"]
             turn.updates["pending_choices"] = None

@@ -23,6 +23,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
 VENV_BIN = Path(sys.executable).parent
+#: Channel variables credentials.yml refers to; Rasa refuses unset ones, empty disables a channel.
+CHANNEL_VARS = (
+    "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_SMS_NUMBER", "TWILIO_WHATSAPP_NUMBER",
+    "TWILIO_PUBLIC_URL", "TWILIO_API_BASE_URL", "TWILIO_WHATSAPP_TEMPLATE_SID",
+    "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_WEBHOOK_URL",
+    "TELEGRAM_API_BASE_URL", "TELEGRAM_FILE_BASE_URL",
+)
 
 
 def free_port() -> int:
@@ -103,6 +110,7 @@ def start_stack(tmp: Path, extra_env: dict[str, str] | None = None, service: boo
         pytest.fail("no trained model: run `make train` (make test does it)")
     rasa_port, action_port, service_port = free_port(), free_port(), free_port()
     env = {
+        **{var: "" for var in CHANNEL_VARS},
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "RASA_TELEMETRY_ENABLED": "false",

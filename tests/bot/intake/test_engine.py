@@ -171,3 +171,9 @@ def test_language_menu_is_an_offer_not_a_gate(domain: dict) -> None:
 def test_declining_partner_sharing_means_no_caseworker(domain: dict) -> None:
     turn = handle_answer({"caseworker": "yes"}, "partner_sharing", choice("no"), domain, "en")
     assert turn.updates["caseworker"] == "no" and said(turn) == ["utter_caseworker_needs_sharing"]
+
+
+def test_skip_at_anything_else_keeps_the_choices_already_made(domain: dict) -> None:
+    slots = {"pending_choices": ["emotional"]}
+    turn = handle_answer(slots, "support_needs", text("none"), domain, "en")
+    assert turn.updates["support_needs"] == ["emotional"] and turn.updates["pending_choices"] is None
