@@ -1,23 +1,38 @@
-"""Talking to a person: says when the helpline team is available.
+"""Talking to a person: the live-chat queue when operators are online, opening hours otherwise.
 
-The live handoff itself is built on the operator service; until a conversation can be handed
-over, the bot says whether people are available now and when the service next opens.
+When the person asks for a human (the intake engine emits the placeholder ``utter_human_hours``,
+or the ``human`` intent runs ``action_human_hours`` outside the form):
+
+- in opening hours with an operator online, the conversation joins the live queue in the case
+  store and the person hears their place (``utter_handoff_queued``, with a "Back to the
+  assistant" button that leaves the queue); the report carries on meanwhile;
+- otherwise the bot says when people are next available and that a callback can be arranged.
+
+The console pauses the bot when an operator accepts and executes ``action_handoff_returned`` when
+the conversation comes back, which re-asks the open question of the report (nothing is lost: the
+form and its answers stay in the tracker). Opening hours come from the store (edited by admins),
+else from the environment.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from typing import Any
 
 from babel.dates import format_datetime
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions._common import language_of
+from actions._common import channel_of, language_of
+from bot.handoff import clock
+from bot.handoff import responses as said
 from bot.hours import OpeningHours
+
+logger = logging.getLogger(__name__)
 
 #: Our language codes → Babel locales for dates and times in the person's own format.
 BABEL_LOCALES = {
@@ -25,11 +40,31 @@ BABEL_LOCALES = {
     "ja": "ja", "th": "th", "tl": "fil", "ms": "ms", "id": "id", "my": "my", "km": "km",
 }
 
+Responses = list[tuple[str, dict[str, Any]]]
+
 
 @functools.lru_cache(maxsize=1)
+def _store() -> Any:
+    """Session factory of the case store, opened once on first use."""
+    from bot.settings import Settings
+    from bot.store.db import make_engine, make_session_factory
+
+    settings = Settings.from_env()
+    return make_session_factory(
+        make_engine(settings.database_url, busy_timeout_s=settings.sqlite_busy_timeout_s)
+    )
+
+
 def opening_hours() -> OpeningHours:
-    """Opening hours from the environment, read once."""
-    return OpeningHours.from_env()
+    """Opening hours in force: the admin's (store), else the environment's."""
+    from bot.handoff.hours import load_hours
+
+    try:
+        with _store()() as session:
+            return load_hours(session)
+    except Exception:  # the store is unreachable or not migrated: the environment still knows
+        logger.warning("Opening hours not readable from the store; using the environment's")
+        return OpeningHours.from_env()
 
 
 def format_when(moment: dt.datetime, language: str) -> str:
@@ -38,9 +73,12 @@ def format_when(moment: dt.datetime, language: str) -> str:
     return format_datetime(moment, format="full", locale=locale).split(" GMT")[0].split(" Greenwich")[0]
 
 
-def hours_responses(language: str, now: dt.datetime | None = None) -> list[tuple[str, dict[str, Any]]]:
+def hours_responses(
+    language: str, now: dt.datetime | None = None, hours: OpeningHours | None = None
+) -> Responses:
     """The response saying whether people are available now, or when they next are."""
-    hours = opening_hours()
+    hours = hours or opening_hours()
+    now = now or clock.now()
     if hours.is_open(now):
         return [("utter_human_open_now", {})]
     nxt = hours.next_opening(now)
@@ -49,21 +87,59 @@ def hours_responses(language: str, now: dt.datetime | None = None) -> list[tuple
     return [("utter_human_closed", {"next_open": when})]
 
 
-def expand_responses(
-    responses: list[tuple[str, dict[str, Any]]], tracker: Tracker
-) -> list[tuple[str, dict[str, Any]]]:
-    """Replaces placeholder responses that need live values (opening hours)."""
-    result: list[tuple[str, dict[str, Any]]] = []
+def human_responses(tracker: Tracker, now: dt.datetime | None = None) -> Responses:
+    """Joins the live queue if someone can take the chat now; else says when people are available."""
+    from bot.handoff import live
+
+    language = language_of(tracker)
+    now = now or clock.now()
+    hours = opening_hours()
+    if hours.is_open(now):
+        try:
+            with _store()() as session:
+                if live.operators_online(session, now=now) > 0:
+                    place = live.enqueue(
+                        session,
+                        conversation_id=tracker.sender_id,
+                        channel=channel_of(tracker),
+                        language=language,
+                        now=now,
+                        resume_state={"requested_slot": tracker.get_slot("requested_slot") or ""},
+                    )
+                    if place.status == "waiting":
+                        return [(said.QUEUED, {"position": place.position})]
+        except Exception:
+            logger.exception("Could not reach the live queue; saying the opening hours instead")
+    return hours_responses(language, now, hours)
+
+
+def leave_responses(tracker: Tracker) -> Responses:
+    """The person chose "Back to the assistant" while waiting."""
+    from bot.handoff import live
+
+    try:
+        with _store()() as session:
+            live.leave(session, tracker.sender_id, now=clock.now())
+    except Exception:
+        logger.exception("Could not leave the live queue")
+    return [(said.LEFT, {})]
+
+
+def expand_responses(responses: Responses, tracker: Tracker) -> Responses:
+    """Replaces placeholder responses of the intake engine that need live values."""
+    result: Responses = []
     for name, variables in responses:
         if name == "utter_human_hours":
-            result += hours_responses(language_of(tracker))
+            result += human_responses(tracker)
+        elif name == said.LEAVE_PLACEHOLDER:
+            result += leave_responses(tracker)
         else:
             result.append((name, variables))
     return result
 
 
 class ActionHumanHours(Action):
-    """Answers "talk to a person" outside the form."""
+    """Answers "talk to a person" outside the form (queue or opening hours)."""
 
     def name(self) -> str:
         return "action_human_hours"
@@ -71,6 +147,52 @@ class ActionHumanHours(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        for name, variables in hours_responses(language_of(tracker)):
+        for name, variables in human_responses(tracker):
             dispatcher.utter_message(response=name, **variables)
         return []
+
+
+@functools.lru_cache(maxsize=1)
+def _ask_actions() -> dict[str, Action]:
+    """The report's custom "ask" actions by name (imported late: actions.intake imports us)."""
+    import inspect
+
+    from actions import intake
+
+    found: dict[str, Action] = {}
+    for value in vars(intake).values():
+        if inspect.isclass(value) and issubclass(value, Action) and not inspect.isabstract(value):
+            if value.__module__ == intake.__name__ and value is not Action:
+                try:
+                    action = value()
+                    found[action.name()] = action
+                except TypeError:
+                    continue
+    return found
+
+
+class ActionHandoffReturned(Action):
+    """Runs when the console gives the conversation back: re-asks the report's open question.
+
+    While the bot was paused Rasa still ran slot extraction on the person's messages to the
+    operator, which can leave that text in the requested slot; it is cleared here so the next
+    answer is validated as usual. Every earlier answer is untouched.
+    """
+
+    def name(self) -> str:
+        return said.RETURNED_ACTION
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response=said.RETURNED)
+        requested = tracker.get_slot("requested_slot")
+        if not requested or not tracker.active_loop.get("name"):
+            return []
+        events: list[EventType] = [SlotSet(requested, None)]
+        ask = _ask_actions().get(f"action_ask_{requested}")
+        if ask is not None:
+            events += await ask.run(dispatcher, tracker, domain) or []
+        elif f"utter_ask_{requested}" in (domain.get("responses") or {}):
+            dispatcher.utter_message(response=f"utter_ask_{requested}")
+        return events

@@ -176,6 +176,9 @@ def handle_answer(
     if answer.choice == "evidence_received":
         turn.say("utter_evidence_received")
         return turn
+    if answer.choice == "leave_queue":  # "Back to the assistant" while waiting for an operator
+        turn.say("utter_handoff_leave")  # placeholder: actions/people.py leaves the live queue
+        return turn
 
     command = None
     if not answer.is_payload:

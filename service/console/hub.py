@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.handoff import accounts, live
+from bot.handoff import responses as said
 from bot.handoff.accounts import User
 from bot.handoff.queue import live_queue
 from bot.handoff.rasa import Line, RasaError
@@ -123,7 +124,7 @@ class Hub:
         wait = self.state.config.handoff_wait
         expired = await self.state.run(lambda s: live.expire_waiting(s, now=now, timeout=wait))
         for request in expired:
-            await self._tell_person(request.conversation_id, "utter_handoff_timeout")
+            await self._tell_person(request.conversation_id, said.TIMEOUT)
         queue = await self._queue()
         if queue != self._last_queue:
             self._last_queue = queue
@@ -170,7 +171,7 @@ class Hub:
         rasa = self._rasa()
         try:
             await rasa.pause(request.conversation_id)
-            await rasa.execute(request.conversation_id, "utter_handoff_connected")
+            await rasa.execute(request.conversation_id, said.CONNECTED)
         except (RasaError, OSError) as exc:
             logger.warning("Pausing the bot for live chat %d failed", request_id)
             await self.state.run(lambda s: live.finish(s, request_id, "closed", now=now))
@@ -210,9 +211,9 @@ class Hub:
         rasa = self._rasa()
         try:
             if how == "closed":
-                await rasa.execute(request.conversation_id, "utter_handoff_closed")
+                await rasa.execute(request.conversation_id, said.CLOSED)
             await rasa.resume(request.conversation_id)
-            await rasa.execute(request.conversation_id, "action_handoff_returned")
+            await rasa.execute(request.conversation_id, said.RETURNED_ACTION)
         except (RasaError, OSError) as exc:
             logger.warning("Resuming the bot after live chat %d failed", request_id)
             raise HandoffError("the assistant could not be resumed; try again") from exc
