@@ -12,7 +12,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup lock train run test test-fast bench eval lint types browser-deps clean
+.PHONY: help setup lock domain train run test test-fast bench eval lint types browser-deps clean
 
 help:
 	@echo "make run    - set up (venv, locked deps, model) and start the whole service"
@@ -29,6 +29,10 @@ lock:
 	@scripts/setup-venv.sh
 	$(VENV)/bin/uv pip compile -q --python-version 3.10 --python-platform x86_64-unknown-linux-gnu \
 	  --generate-hashes requirements/dev.in -o requirements/lock.txt
+
+# Write the translations in locales/ into the domain's response entries (one entry, all languages).
+domain: setup
+	$(PY) -m scripts.build_domain
 
 train: setup
 	@scripts/train-if-changed.sh

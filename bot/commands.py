@@ -31,15 +31,27 @@ def normalise(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _lexicon() -> dict[str, list[str]]:
-    phrases: dict[str, set[str]] = {}
+def _lexicons() -> dict[str, dict[str, set[str]]]:
+    """`{language: {command: phrases}}`; fillers stay per language (Vietnamese "di" is a filler,
+    Tagalog "di" means "not")."""
+    result: dict[str, dict[str, set[str]]] = {}
     for path in sorted(LEXICON_DIR.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for name, words in data.items():
-            phrases.setdefault(name, set()).update(
-                normalise(str(w)) for w in words or [] if normalise(str(w))
-            )
-    return {name: sorted(found, key=len, reverse=True) for name, found in phrases.items()}
+        result[path.stem] = {
+            name: {normalise(str(w)) for w in words or [] if normalise(str(w))}
+            for name, words in data.items()
+        }
+    return result
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> dict[str, list[str]]:
+    """Every language's phrases per command (longest first)."""
+    merged: dict[str, set[str]] = {}
+    for by_command in _lexicons().values():
+        for name, phrases in by_command.items():
+            merged.setdefault(name, set()).update(phrases)
+    return {name: sorted(found, key=len, reverse=True) for name, found in merged.items()}
 
 
 def _contains(haystack: str, phrase: str) -> bool:
@@ -72,19 +84,22 @@ def command(text: str) -> str | None:
     norm = normalise(text)
     if not norm or not is_short(text):
         return None
-    lexicon = _lexicon()
-    fillers = lexicon.get("_fillers", [])
-    stripped = norm
-    for filler in fillers:
-        stripped = _remove(stripped, filler)
-    for name in SHORT_COMMANDS:
-        phrases = lexicon.get(name, [])
-        if norm in phrases or (stripped and stripped in phrases):
-            return name
+    lexicons = _lexicons()
+    english_fillers = lexicons.get("en", {}).get("_fillers", set())
+    for by_command in lexicons.values():
+        # A language's own fillers plus English ones (people code-switch: "tama na po, pls").
+        fillers = by_command.get("_fillers", set()) | english_fillers
+        stripped = norm
+        for filler in sorted(fillers, key=len, reverse=True):
+            stripped = _remove(stripped, filler)
+        for name in SHORT_COMMANDS:
+            phrases = by_command.get(name, ())
+            if norm in phrases or (stripped and stripped in phrases):
+                return name
     return None
 
 
 def _remove(text: str, filler: str) -> str:
     if any(ord(ch) > 0x2E7F for ch in filler):
         return text.replace(filler, "").strip()
-    return " ".join(w for w in text.split() if w != filler)
+    return " ".join(f" {text} ".replace(f" {filler} ", " ").split())

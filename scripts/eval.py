@@ -1,0 +1,99 @@
+"""`make eval`: per-language NLU quality on the held-out test set, and language detection.
+
+The held-out set (`tests/data/nlu_test/<code>.yml`) is never used for training. Prints Markdown
+tables: intent accuracy and macro-F1 per language (trained model `models/current.tar.gz`), then
+language-detection accuracy on short (≤ 3 words) and longer messages for plain langdetect vs this
+project's detector, with per-message latency (`scripts.eval_language`).
+
+    python -m scripts.eval [--model models/current.tar.gz] [--errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_DIR = ROOT / "tests" / "data" / "nlu_test"
+TARGET_F1 = 0.90
+
+
+def load_test_set(path: Path) -> list[tuple[str, str]]:
+    """(text, intent) pairs from a Rasa NLU YAML file."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    pairs = []
+    for block in data.get("nlu") or []:
+        intent = block.get("intent")
+        for line in str(block.get("examples") or "").splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                pairs.append((line[2:].strip(), intent))
+    return pairs
+
+
+async def evaluate_nlu(model: Path) -> dict[str, dict[str, float]]:
+    """Intent accuracy and macro-F1 per language on the held-out set."""
+    from rasa.core.agent import Agent
+    from sklearn.metrics import accuracy_score, f1_score
+
+    agent = Agent.load(str(model))
+    results: dict[str, dict[str, float]] = {}
+    for path in sorted(TEST_DIR.glob("*.yml")):
+        pairs = load_test_set(path)
+        if not pairs:
+            continue
+        predicted = []
+        for text, _ in pairs:
+            parsed = await agent.parse_message(text)
+            predicted.append((parsed.get("intent") or {}).get("name") or "")
+        truth = [intent for _, intent in pairs]
+        results[path.stem] = {
+            "n": float(len(pairs)),
+            "accuracy": float(accuracy_score(truth, predicted)),
+            "macro_f1": float(f1_score(truth, predicted, average="macro", zero_division=0)),
+            "errors": [(t, i, p) for (t, i), p in zip(pairs, predicted) if i != p],  # type: ignore[dict-item]
+        }
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Prints both tables; exit 1 if a target is missed."""
+    parser = argparse.ArgumentParser(description="NLU and language-detection evaluation")
+    parser.add_argument("--model", default=str(ROOT / "models" / "current.tar.gz"))
+    parser.add_argument("--errors", action="store_true", help="list misclassified messages")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.disable(logging.WARNING)
+
+    nlu = asyncio.run(evaluate_nlu(Path(args.model)))
+    print("## Intent classification (held-out tests/data/nlu_test, never trained on)\n")
+    print("| language | messages | accuracy | macro-F1 |")
+    print("|---|---:|---:|---:|")
+    missed = []
+    for code, r in nlu.items():
+        print(f"| {code} | {int(r['n'])} | {r['accuracy']:.1%} | {r['macro_f1']:.1%} |")
+        if r["macro_f1"] < TARGET_F1:
+            missed.append(f"{code} macro-F1 {r['macro_f1']:.1%} < {TARGET_F1:.0%}")
+    if args.errors:
+        for code, r in nlu.items():
+            for text, truth, pred in r["errors"]:  # type: ignore[misc]
+                print(f"  {code}: {text!r}: {truth} → {pred}")
+
+    from scripts.eval_language import evaluate, to_markdown
+
+    print("\n## Language detection (held-out tests/data/language_eval)\n")
+    print(to_markdown(evaluate()))
+    if missed:
+        print("\nTargets missed: " + "; ".join(missed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
