@@ -45,6 +45,23 @@ _LAST_WORDS = re.compile(
     re.IGNORECASE,
 )
 _TRAILING_LAST = re.compile(r"\s*(lalu|ที่แล้ว|trước|truoc)$", re.IGNORECASE)
+# Everyday forms dateparser's locale data lacks (Malay, Indonesian, Tagalog), rewritten to forms it
+# has: polite particles and filler words dropped, number words to digits, "lepas" → "lalu".
+_REWRITES = (
+    (re.compile(r"\b(po|noong|bulan|yang|ang|na)\b", re.IGNORECASE), " "),
+    (re.compile(r"\b(nakalipas|nakaraan|lepas)\b", re.IGNORECASE), "lalu"),
+    (re.compile(r"\bnakaraang linggo\b", re.IGNORECASE), "1 linggo"),
+    (re.compile(r"\bkelmarin\b", re.IGNORECASE), "2 hari lalu"),
+    (re.compile(r"\b(satu|isang|isa)\b", re.IGNORECASE), "1"),
+    (re.compile(r"\b(dua|dalawang|dalawa)\b", re.IGNORECASE), "2"),
+    (re.compile(r"\b(tiga|tatlong|tatlo)\b", re.IGNORECASE), "3"),
+    # Chinese counts before a unit ("两个星期前" → "2周前"); not weekday names like 星期二.
+    (re.compile(r"[两兩二](?=[个個]?(周|週|星期|礼拜|禮拜|天|日|月))"), "2"),
+    (re.compile(r"[一](?=[个個]?(周|週|星期|礼拜|禮拜|月))"), "1"),
+    (re.compile(r"三(?=[个個]?(周|週|星期|礼拜|禮拜|天|日|月))"), "3"),
+    (re.compile(r"(?<=\d)[个個](?=(星期|礼拜|禮拜|月))"), ""),
+    (re.compile(r"(?<=\d)(星期|礼拜|禮拜)(?=前)"), "周"),
+)
 
 
 @dataclass(frozen=True)
@@ -96,9 +113,15 @@ def parse_when(text: str, language: str | None, today: dt.date | None = None) ->
         },
     )
     candidates = [cleaned]
-    stripped = _TRAILING_LAST.sub("", _LAST_WORDS.sub("", cleaned)).strip()
-    if stripped and stripped != cleaned:
-        candidates.append(stripped)
+    rewritten = cleaned
+    for pattern, replacement in _REWRITES:
+        rewritten = pattern.sub(replacement, rewritten)
+    rewritten = " ".join(rewritten.split())
+    for text_form in (cleaned, rewritten):
+        stripped = _TRAILING_LAST.sub("", _LAST_WORDS.sub("", text_form)).strip()
+        for candidate in (text_form, stripped):
+            if candidate and candidate not in candidates:
+                candidates.append(candidate)
     for candidate in candidates:
         data = parser.get_date_data(candidate)
         if data.date_obj is not None:
