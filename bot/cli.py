@@ -194,10 +194,14 @@ def _keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
     keyring.save()  # first: a crash below leaves data readable with the old or the new key
     with _sessions(settings)() as session:
         stats = reencrypt_all(session, keyring, settings)
+    from bot.privacy.maintenance import reencrypt_tracker
+
+    events = reencrypt_tracker(settings, keyring)
     print(
         f"Primary key {old_primary} -> {new_primary}; re-encrypted {stats.incident_details} "
-        f"incident, {stats.contact_details} contact, {stats.channel_addresses} address records "
-        f"and {stats.evidence_files} evidence files. Restart running services."
+        f"incident, {stats.contact_details} contact, {stats.channel_addresses} address records, "
+        f"{stats.evidence_files} evidence files and {events or 0} tracker events. "
+        "Restart running services."
     )
     return 0
 

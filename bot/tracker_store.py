@@ -1,0 +1,145 @@
+"""Rasa tracker store that encrypts every event: ``type: bot.tracker_store.EncryptedSQLTrackerStore``.
+
+Rasa Open Source keeps each conversation event (message text, slot values...) as plain JSON in its
+SQL tracker store. This subclass of :class:`rasa.core.tracker_store.SQLTrackerStore` keeps Rasa's
+table and queries but stores each event's JSON encrypted with the :class:`bot.crypto.Keyring`
+(format and associated data: :mod:`bot.privacy.tracker_events`). In clear stay only the columns
+Rasa queries: ``id``, ``sender_id`` (a pseudonym from our channels), ``type_name``, ``timestamp``.
+
+Rasa 3.6 loads a tracker store whose ``type`` is a module path with
+``cls(host=<url>, domain=..., event_broker=..., **<other endpoint keys>)``, so the endpoint keys
+are those of the SQL store::
+
+    tracker_store:
+      type: bot.tracker_store.EncryptedSQLTrackerStore
+      dialect: sqlite
+      db: ${TRACKER_DB}
+    # or, for PostgreSQL:
+    #   type: bot.tracker_store.EncryptedSQLTrackerStore
+    #   url: ${TRACKER_DATABASE_URL}      # postgresql://user:password@host:5432/rasa
+
+The keyring comes from the same environment as every other process (``DATA_KEYS`` or
+``DATA_KEY_FILE``/``VAR_DIR``). Note that an event broker, if configured, still receives events in
+clear (see docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.crypto import Keyring
+from bot.privacy.tracker_events import install_sqlite_pragmas, open_event, seal_event
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class EncryptedSQLTrackerStore(SQLTrackerStore):
+    """SQL tracker store whose ``events.data`` column holds only AES-GCM ciphertexts."""
+
+    def __init__(
+        self,
+        domain: Domain | None = None,
+        dialect: str = "sqlite",
+        host: str | None = None,
+        port: int | None = None,
+        db: str = "rasa.db",
+        username: str | None = None,
+        password: str | None = None,
+        event_broker: EventBroker | None = None,
+        login_db: str | None = None,
+        query: dict | None = None,
+        keyring: Keyring | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Connects like :class:`SQLTrackerStore` and loads the keyring.
+
+        Args:
+            domain: The assistant's domain.
+            dialect: SQLAlchemy dialect when ``host`` is not a URL (``sqlite``, ``postgresql``).
+            host: Database host, or a complete URL (``url:`` in ``endpoints.yml``).
+            port: Database port.
+            db: Database name, or the SQLite file path.
+            username: Database user.
+            password: Database password.
+            event_broker: Receives new events (in clear: keep it inside the trust boundary).
+            login_db: PostgreSQL database to connect to first to create ``db``.
+            query: Extra URL query parameters.
+            keyring: The keyring; loaded from the environment when omitted (tests pass one).
+            kwargs: Other endpoint keys, passed on to Rasa.
+        """
+        self._keyring = keyring or Keyring.load(Settings.from_env())
+        is_url = bool(host and "://" in host)
+        if dialect == "sqlite" and not is_url and db and db != ":memory:":
+            _create_private_file(Path(db))
+        super().__init__(
+            domain=domain,
+            dialect=dialect,
+            host=host,
+            port=port,
+            db=db,
+            username=username,
+            password=password,
+            event_broker=event_broker,
+            login_db=login_db,
+            query=query,
+            **kwargs,
+        )
+        install_sqlite_pragmas(self.engine)
+        self.engine.dispose()  # new connections get the pragmas
+        logger.info("Encrypted tracker store ready (key %s)", self._keyring.primary_key_id)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Appends the tracker's new events, each encrypted and bound to its row."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                row = self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=None,
+                    action_name=None,
+                    data="",
+                )
+                session.add(row)
+                session.flush()  # assigns row.id, part of the associated data
+                row.data = seal_event(
+                    self._keyring, tracker.sender_id, row.id, event.type_name, data
+                )
+            session.commit()
+        logger.debug("Tracker stored (encrypted)")
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        """Like Rasa's, decrypting each event; None when the conversation has no events."""
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+            events = [
+                open_event(self._keyring, sender_id, row.id, row.type_name, row.data)
+                for row in rows
+                if row.data
+            ]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+
+def _create_private_file(path: Path) -> None:
+    """Creates the SQLite file mode 0600 (its journal gets the same mode) if it does not exist."""
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))

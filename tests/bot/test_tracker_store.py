@@ -1,0 +1,233 @@
+"""The encrypted Rasa tracker store: round trips, nothing readable on disk, binding, rotation."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.crypto import DecryptionError, Keyring
+from bot.privacy import tracker_events
+from bot.tracker_store import EncryptedSQLTrackerStore
+
+SECRET = "Invented canary: a man shouted at me near the Exampletown library"
+PHONE = "+442079460999"
+
+DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+intents: [inform]
+slots:
+  description:
+    type: text
+    mappings: [{type: custom}]
+  phone:
+    type: text
+    mappings: [{type: custom}]
+"""
+)
+
+
+def make_store(tmp_path: Path, keyring: Keyring) -> EncryptedSQLTrackerStore:
+    return EncryptedSQLTrackerStore(
+        domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"), keyring=keyring
+    )
+
+
+def make_tracker(sender: str) -> DialogueStateTracker:
+    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered(SECRET, {"name": "inform", "confidence": 0.9}))
+    tracker.update(SlotSet("description", SECRET))
+    tracker.update(SlotSet("phone", PHONE))
+    return tracker
+
+
+def raw_rows(path: Path) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(
+            "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data "
+            "FROM events ORDER BY id"
+        ).fetchall()
+
+
+async def test_save_then_retrieve_returns_the_same_events_and_slots(tmp_path: Path) -> None:
+    store = make_store(tmp_path, Keyring.generate())
+    tracker = make_tracker("web-abc")
+    await store.save(tracker)
+
+    again = await store.retrieve("web-abc")
+    assert again is not None
+    assert again.get_slot("description") == SECRET
+    assert again.get_slot("phone") == PHONE
+    assert again.latest_message.text == SECRET
+    full = await store.retrieve_full_tracker("web-abc")
+    assert full is not None and len(full.events) == len(tracker.events)
+    assert list(await store.keys()) == ["web-abc"]
+    assert await store.retrieve("nobody") is None
+
+
+async def test_saving_again_appends_only_the_new_events(tmp_path: Path) -> None:
+    store = make_store(tmp_path, Keyring.generate())
+    await store.save(make_tracker("web-abc"))
+    before = len(raw_rows(tmp_path / "tracker.db"))
+    tracker = await store.retrieve("web-abc")  # as Rasa does: the latest session
+    assert tracker is not None
+    tracker.update(UserUttered("second message", {"name": "inform", "confidence": 0.9}))
+    await store.save(tracker)
+    assert len(raw_rows(tmp_path / "tracker.db")) == before + 1
+    again = await store.retrieve("web-abc")
+    assert again is not None and again.latest_message.text == "second message"
+
+
+async def test_nothing_personal_is_readable_in_the_database_file(tmp_path: Path) -> None:
+    store = make_store(tmp_path, Keyring.generate())
+    await store.save(make_tracker("web-abc"))
+    store.engine.dispose()
+    rows = raw_rows(tmp_path / "tracker.db")
+    assert rows
+    for _id, sender, type_name, timestamp, intent, action, data in rows:
+        assert sender == "web-abc" and type_name and timestamp
+        assert intent is None and action is None
+        assert data.startswith(tracker_events.PREFIX)
+    for file in tmp_path.iterdir():
+        content = file.read_bytes()
+        for secret in (SECRET, PHONE, "2079460999", "inform", "description"):
+            assert secret.encode() not in content, (file.name, secret)
+
+
+async def test_database_file_is_private(tmp_path: Path) -> None:
+    make_store(tmp_path, Keyring.generate())
+    assert stat.S_IMODE((tmp_path / "tracker.db").stat().st_mode) == 0o600
+
+
+async def test_ciphertext_moved_to_another_conversation_does_not_decrypt(tmp_path: Path) -> None:
+    store = make_store(tmp_path, Keyring.generate())
+    await store.save(make_tracker("web-victim"))
+    await store.save(make_tracker("web-other"))
+    with sqlite3.connect(tmp_path / "tracker.db") as conn:
+        stolen = conn.execute(
+            "SELECT data FROM events WHERE sender_id='web-victim' ORDER BY id DESC"
+        ).fetchone()[0]
+        conn.execute(
+            "UPDATE events SET data=? WHERE id=(SELECT max(id) FROM events WHERE sender_id='web-other')",
+            (stolen,),
+        )
+    with pytest.raises(DecryptionError):
+        await store.retrieve("web-other")
+
+
+async def test_another_keyring_cannot_read_the_store(tmp_path: Path) -> None:
+    await make_store(tmp_path, Keyring.generate()).save(make_tracker("web-abc"))
+    with pytest.raises(DecryptionError):
+        await make_store(tmp_path, Keyring.generate()).retrieve("web-abc")
+
+
+async def test_rotation_reencrypts_every_event_and_the_store_still_reads(tmp_path: Path) -> None:
+    keyring = Keyring.generate()
+    store = make_store(tmp_path, keyring)
+    await store.save(make_tracker("web-abc"))
+    old = keyring.primary_key_id
+    new = keyring.rotate()
+    engine = tracker_events.tracker_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    assert engine is not None
+    count = tracker_events.reencrypt_events(engine, keyring)
+    assert count == len(raw_rows(tmp_path / "tracker.db"))
+    assert {tracker_events.key_id_of(r[6]) for r in raw_rows(tmp_path / "tracker.db")} == {new}
+    assert tracker_events.reencrypt_events(engine, keyring) == 0  # idempotent
+    assert old != new
+    tracker = await store.retrieve("web-abc")
+    assert tracker is not None and tracker.get_slot("phone") == PHONE
+
+
+async def test_plain_rows_from_rasas_own_store_are_read_and_then_encrypted(tmp_path: Path) -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    plain = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    await plain.save(make_tracker("web-old"))
+    plain.engine.dispose()
+    keyring = Keyring.generate()
+    store = make_store(tmp_path, keyring)
+    tracker = await store.retrieve("web-old")
+    assert tracker is not None and tracker.get_slot("description") == SECRET
+    engine = tracker_events.tracker_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    assert engine is not None
+    assert tracker_events.reencrypt_events(engine, keyring) == len(raw_rows(tmp_path / "tracker.db"))
+    rows = raw_rows(tmp_path / "tracker.db")
+    assert all(r[6].startswith(tracker_events.PREFIX) and r[4] is None and r[5] is None for r in rows)
+    tracker = await store.retrieve("web-old")
+    assert tracker is not None and tracker.get_slot("description") == SECRET
+
+
+async def test_rasa_loads_the_store_from_its_module_path_in_endpoints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyring = Keyring.generate()
+    monkeypatch.setenv("DATA_KEYS", keyring.to_json())
+    config = EndpointConfig(
+        type="bot.tracker_store.EncryptedSQLTrackerStore",
+        dialect="sqlite",
+        db=str(tmp_path / "tracker.db"),
+    )
+    store = TrackerStore.create(config, DOMAIN)
+    inner = getattr(store, "_tracker_store", store)
+    assert isinstance(inner, EncryptedSQLTrackerStore)
+    await store.save(make_tracker("web-abc"))
+    tracker = await store.retrieve("web-abc")
+    assert tracker is not None and tracker.get_slot("phone") == PHONE
+
+
+async def test_endpoints_file_configures_the_encrypted_store() -> None:
+    import yaml
+
+    endpoints = yaml.safe_load(Path("endpoints.yml").read_text())
+    assert endpoints["tracker_store"]["type"] == "bot.tracker_store.EncryptedSQLTrackerStore"
+
+
+def test_event_format_is_plain_json_inside(tmp_path: Path) -> None:
+    keyring = Keyring.generate()
+    sealed = tracker_events.seal_event(keyring, "s", 7, "user", {"text": "x"})
+    assert tracker_events.open_event(keyring, "s", 7, "user", sealed) == {"text": "x"}
+    with pytest.raises(DecryptionError):
+        tracker_events.open_event(keyring, "s", 8, "user", sealed)
+    with pytest.raises(DecryptionError):
+        tracker_events.open_event(keyring, "s", 7, "bot", sealed)
+    assert json.loads(json.dumps({"k": sealed}))  # ASCII, storable in a Text column
+
+
+@pytest.mark.prod
+async def test_postgresql_round_trip_by_url() -> None:
+    url = "postgresql://postgres@127.0.0.1:5432/test"
+    keyring = Keyring.generate()
+    store = EncryptedSQLTrackerStore(domain=DOMAIN, host=url, keyring=keyring)
+    sender = f"pg-{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(url, future=True)
+    try:
+        await store.save(make_tracker(sender))
+        tracker = await store.retrieve(sender)
+        assert tracker is not None and tracker.get_slot("phone") == PHONE
+        with engine.connect() as conn:
+            data = conn.execute(
+                sa.text("SELECT data FROM events WHERE sender_id=:s"), {"s": sender}
+            ).scalars().all()
+        assert data and all(d.startswith(tracker_events.PREFIX) and SECRET not in d for d in data)
+        keyring.rotate()
+        assert tracker_events.reencrypt_events(engine, keyring) >= len(data)
+        tracker = await store.retrieve(sender)
+        assert tracker is not None and tracker.get_slot("description") == SECRET
+    finally:
+        tracker_events.delete_conversations(engine, [sender])
+        engine.dispose()
+        store.engine.dispose()
