@@ -9,10 +9,10 @@ language adds a file).
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 from pathlib import Path
 
+import regex
 import yaml
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
@@ -21,7 +21,22 @@ LEXICON_DIR = Path(__file__).parent / "lexicon"
 SHORT_COMMANDS = ("stop", "help", "human", "skip", "done", "change_language", "change_answer")
 SHORT_MESSAGE_WORDS = 6
 SHORT_MESSAGE_CHARS = 40
-_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+# Not `re`'s \W: it counts the combining vowel marks of Thai, Burmese and Khmer as punctuation.
+_PUNCT = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
+# Phrases match as substrings in scripts written without spaces, and in Korean, whose endings
+# attach to the word ("따라오고 있" must match "따라오고 있어요").
+_UNSPACED = regex.compile(
+    r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Myanmar}\p{Khmer}\p{Hangul}]"
+)
+
+
+def _unspaced(phrase: str) -> bool:
+    return bool(_UNSPACED.search(phrase))
+
+
+def _squash(text: str) -> str:
+    """Spaces removed from unspaced-script text (Burmese spaces phrases inconsistently)."""
+    return text.replace(" ", "") if _unspaced(text) else text
 
 
 def normalise(text: str) -> str:
@@ -38,7 +53,7 @@ def _lexicons() -> dict[str, dict[str, set[str]]]:
     for path in sorted(LEXICON_DIR.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         result[path.stem] = {
-            name: {normalise(str(w)) for w in words or [] if normalise(str(w))}
+            name: {_squash(normalise(str(w))) for w in words or [] if normalise(str(w))}
             for name, words in data.items()
         }
     return result
@@ -56,8 +71,8 @@ def _lexicon() -> dict[str, list[str]]:
 
 def _contains(haystack: str, phrase: str) -> bool:
     # Scripts written without spaces match as substrings; others on word boundaries.
-    if any(ord(ch) > 0x2E7F for ch in phrase):
-        return phrase in haystack
+    if _unspaced(phrase):
+        return phrase in _squash(haystack)
     return f" {phrase} " in f" {haystack} "
 
 
@@ -92,14 +107,15 @@ def command(text: str) -> str | None:
         stripped = norm
         for filler in sorted(fillers, key=len, reverse=True):
             stripped = _remove(stripped, filler)
+        forms = {_squash(norm), _squash(stripped)} - {""}
         for name in SHORT_COMMANDS:
             phrases = by_command.get(name, ())
-            if norm in phrases or (stripped and stripped in phrases):
+            if forms & phrases:
                 return name
     return None
 
 
 def _remove(text: str, filler: str) -> str:
-    if any(ord(ch) > 0x2E7F for ch in filler):
-        return text.replace(filler, "").strip()
+    if _unspaced(filler):
+        return _squash(text).replace(filler, "").strip()
     return " ".join(f" {text} ".replace(f" {filler} ", " ").split())
