@@ -270,23 +270,30 @@ def _still_consented(session: Session, reference: str) -> bool:
 
 def live_queue(session: Session, *, now: dt.datetime) -> list[dict[str, Any]]:
     """Waiting and active live chats, oldest first (no message text)."""
+    from bot.handoff.live import interpreter_needed
+
     rows = session.execute(
-        select(HandoffRequest, ConsoleUser.email)
+        select(HandoffRequest, ConsoleUser.email, ConsoleUser.languages)
         .join(ConsoleUser, ConsoleUser.id == HandoffRequest.operator_id, isouter=True)
         .where(HandoffRequest.status.in_(("waiting", "active")))
         .order_by(HandoffRequest.created_at, HandoffRequest.id)
     ).all()
+    # Worked out now, not when the person asked: who is online (or who took the chat) matters.
     return [
         {
             "id": r.id,
             "status": r.status,
             "channel": r.channel,
             "language": r.language,
-            "interpreter_needed": r.interpreter_needed,
+            "interpreter_needed": (
+                r.language != "en" and r.language not in (languages or [])
+                if r.status == "active"
+                else interpreter_needed(session, r.language, now=now)
+            ),
             "operator": email,
             "waiting_seconds": int((now - r.created_at).total_seconds()),
         }
-        for r, email in rows
+        for r, email, languages in rows
     ]
 
 

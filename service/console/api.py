@@ -311,7 +311,9 @@ async def live_transcript(request: web.Request) -> web.Response:
             "id": request_id,
             "status": record.status,
             "language": record.language,
-            "interpreter_needed": record.interpreter_needed,
+            # for this operator: do they speak the person's language?
+            "interpreter_needed": record.language != "en"
+            and record.language not in current_user(request).languages,
             "channel": record.channel,
             "lines": lines,
         }

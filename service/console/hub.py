@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -166,7 +167,8 @@ class Hub:
         if not await self.state.run(lambda s: live.accept(s, request_id, user.id, now=now)):
             raise HandoffError("this chat is no longer waiting")
         request = await self.state.run(lambda s: live.get_request(s, request_id))
-        self._seen[request_id] = now.timestamp()
+        # Tracker timestamps are real time, even when the fake clock moves opening hours.
+        self._seen[request_id] = time.time()
         await self._audit(user, "live.accept", request_id)
         rasa = self._rasa()
         try:
@@ -190,7 +192,7 @@ class Hub:
             await self._rasa().send_operator_message(request.conversation_id, text)
         except (RasaError, OSError) as exc:
             raise HandoffError("the message could not be delivered") from exc
-        now = self.state.now().timestamp()
+        now = time.time()
         self._seen[request_id] = max(self._seen.get(request_id, 0.0), now - 0.001)
         await self._send(
             user.id, {"type": "line", "id": request_id, "sender": "operator", "text": text, "at": now}

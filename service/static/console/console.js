@@ -105,7 +105,11 @@
   async function livePage() {
     const id = body.dataset.requestId;
     const list = $("transcript");
+    const shown = new Set();  // the page load and the socket can both deliver a line
     function add(line) {
+      const key = line.sender + "|" + line.at + "|" + line.text;
+      if (shown.has(key)) return;
+      shown.add(key);
       const li = document.createElement("li");
       li.className = line.sender; li.textContent = line.sender + ": " + line.text;
       list.appendChild(li); list.scrollTop = list.scrollHeight;
