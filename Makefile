@@ -40,6 +40,10 @@ train: setup
 run: setup train
 	@scripts/run.sh
 
+# Production profile: two Rasa servers on PostgreSQL/Redis/RabbitMQ (docs/deployment.md).
+run-prod: setup train
+	@scripts/run-prod.sh
+
 test: setup train browser-deps
 	@scripts/test.sh
 
