@@ -5,7 +5,9 @@ Commands:
     db revision -m MSG      write a new alembic revision (``--autogenerate`` diffs the models)
     cases list              table of cases (no personal data)
     cases show REF          one case as JSON, decrypted (personal data: handle with care)
+    cases export|erase REF  subject access / erasure (see bot/privacy/cli.py)
     keys rotate             add a new primary data key and re-encrypt everything with it
+    retention run           apply retention periods;  stats export --out DIR  (bot/privacy)
     users add|list|disable|password   console accounts (see bot/cli_users.py)
 
 Errors are one line on stderr and exit status 1; there is never a traceback for expected problems.
@@ -70,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
-    groups = parser.add_subparsers(title="commands", metavar="{db,cases,keys,users}")
+    groups = parser.add_subparsers(title="commands", metavar="{db,cases,keys,users,retention,stats}")
 
     db = groups.add_parser("db", help="database schema").add_subparsers(
         metavar="{upgrade,revision}"
@@ -84,13 +86,18 @@ def _parser() -> argparse.ArgumentParser:
     revision.add_argument("--autogenerate", action="store_true", help="diff models and database")
     revision.set_defaults(handler=_db_revision)
 
-    cases = groups.add_parser("cases", help="inspect cases").add_subparsers(metavar="{list,show}")
+    cases = groups.add_parser("cases", help="inspect cases").add_subparsers(
+        metavar="{list,show,export,erase}"
+    )
     listing = cases.add_parser("list", help="table of cases, newest first")
     listing.add_argument("--limit", type=int, default=None)
     listing.set_defaults(handler=_cases_list)
     show = cases.add_parser("show", help="one case as JSON (decrypted)")
     show.add_argument("reference")
     show.set_defaults(handler=_cases_show)
+    from bot.privacy.cli import add_case_commands, add_parser as add_privacy_parser
+
+    add_case_commands(cases)
 
     keys = groups.add_parser("keys", help="encryption keys").add_subparsers(metavar="{rotate}")
     rotate = keys.add_parser("rotate", help="new primary key; re-encrypt all stored data")
@@ -99,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     from bot.cli_users import add_parser as add_users_parser
 
     add_users_parser(groups)
+    add_privacy_parser(groups)
     return parser
 
 

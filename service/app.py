@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.settings import Settings
 from service.console import setup_console
 from service.console.config import ConsoleConfig
+from service.jobs import setup_jobs
 from service.routes import setup_routes
 from service.settings import SETTINGS_KEY, ServiceSettings
 
@@ -87,4 +88,6 @@ def create_app(
     # The operator console: /console (pages), /api (JSON, WebSocket), /login; its guard
     # middleware refuses every route not on its public allow-list. Lifetimes in app.cleanup_ctx.
     setup_console(app, console, store_settings)
+    # Scheduled retention (bot/privacy/retention.py); RETENTION_INTERVAL_HOURS=0 turns it off.
+    setup_jobs(app, store_settings)
     return app
