@@ -36,8 +36,18 @@ logger = logging.getLogger(__name__)
 
 #: Our language codes → Babel locales for dates and times in the person's own format.
 BABEL_LOCALES = {
-    "en": "en_GB", "zh-Hans": "zh_Hans_CN", "zh-Hant": "zh_Hant_HK", "vi": "vi", "ko": "ko",
-    "ja": "ja", "th": "th", "tl": "fil", "ms": "ms", "id": "id", "my": "my", "km": "km",
+    "en": "en_GB",
+    "zh-Hans": "zh_Hans_CN",
+    "zh-Hant": "zh_Hant_HK",
+    "vi": "vi",
+    "ko": "ko",
+    "ja": "ja",
+    "th": "th",
+    "tl": "fil",
+    "ms": "ms",
+    "id": "id",
+    "my": "my",
+    "km": "km",
 }
 
 Responses = list[tuple[str, dict[str, Any]]]
@@ -70,7 +80,11 @@ def opening_hours() -> OpeningHours:
 def format_when(moment: dt.datetime, language: str) -> str:
     """A date and time written the way the person's language writes it."""
     locale = BABEL_LOCALES.get(language, "en_GB")
-    return format_datetime(moment, format="full", locale=locale).split(" GMT")[0].split(" Greenwich")[0]
+    return (
+        format_datetime(moment, format="full", locale=locale)
+        .split(" GMT")[0]
+        .split(" Greenwich")[0]
+    )
 
 
 def hours_responses(

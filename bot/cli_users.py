@@ -104,7 +104,9 @@ def _list(settings: Settings, args: argparse.Namespace) -> int:
     for user in users:
         state = "active" if user["active"] else "disabled"
         org = user["organisation"] or "-"
-        print(f"{user['email']}  {user['role']}  {org}  {','.join(user['languages']) or '-'}  {state}")
+        print(
+            f"{user['email']}  {user['role']}  {org}  {','.join(user['languages']) or '-'}  {state}"
+        )
     return 0
 
 

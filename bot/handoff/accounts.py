@@ -215,7 +215,9 @@ def resolve_session(session: Session, token: str | None, *, now: dt.datetime) ->
 def end_session(session: Session, token: str | None) -> None:
     """Logs out: deletes the session behind the cookie token."""
     if token:
-        session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token)))
+        session.execute(
+            delete(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token))
+        )
         session.commit()
 
 
@@ -246,14 +248,18 @@ def too_many_attempts(
     since = now - window
     for key in keys:
         count = session.scalar(
-            select(func.count(LoginAttempt.id)).where(LoginAttempt.key == key, LoginAttempt.at >= since)
+            select(func.count(LoginAttempt.id)).where(
+                LoginAttempt.key == key, LoginAttempt.at >= since
+            )
         )
         if (count or 0) >= limit:
             return True
     return False
 
 
-def record_failure(session: Session, keys: list[str], *, now: dt.datetime, window: dt.timedelta) -> None:
+def record_failure(
+    session: Session, keys: list[str], *, now: dt.datetime, window: dt.timedelta
+) -> None:
     """Records a failed login under each key and forgets failures older than the window."""
     for key in keys:
         session.add(LoginAttempt(key=key, at=now))
@@ -286,7 +292,9 @@ def audit(
     session.commit()
 
 
-def audit_entries(session: Session, *, subject: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def audit_entries(
+    session: Session, *, subject: str | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
     """Newest audit rows, optionally for one subject (a case reference)."""
     query = select(AuditEntry, ConsoleUser.email).join(
         ConsoleUser, ConsoleUser.id == AuditEntry.user_id, isouter=True

@@ -69,7 +69,9 @@ def heartbeat(session: Session, user_id: int, *, now: dt.datetime, online: bool 
 
 def set_available(session: Session, user_id: int, available: bool) -> None:
     """An operator's own "taking live chats" switch."""
-    session.execute(update(ConsoleUser).where(ConsoleUser.id == user_id).values(available=available))
+    session.execute(
+        update(ConsoleUser).where(ConsoleUser.id == user_id).values(available=available)
+    )
     session.commit()
 
 
@@ -148,7 +150,9 @@ def leave(session: Session, conversation_id: str, *, now: dt.datetime) -> bool:
     """The person went back to the assistant before anyone accepted. True if they were waiting."""
     result = session.execute(
         update(HandoffRequest)
-        .where(HandoffRequest.conversation_id == conversation_id, HandoffRequest.status == "waiting")
+        .where(
+            HandoffRequest.conversation_id == conversation_id, HandoffRequest.status == "waiting"
+        )
         .values(status="left", ended_at=now)
     )
     session.commit()
@@ -179,7 +183,9 @@ def finish(session: Session, request_id: int, status: str, *, now: dt.datetime) 
     return bool(result.rowcount)
 
 
-def expire_waiting(session: Session, *, now: dt.datetime, timeout: dt.timedelta) -> list[HandoffRequest]:
+def expire_waiting(
+    session: Session, *, now: dt.datetime, timeout: dt.timedelta
+) -> list[HandoffRequest]:
     """Marks chats nobody accepted within ``timeout`` as timed out and returns them."""
     stale = list(
         session.scalars(

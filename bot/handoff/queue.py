@@ -73,7 +73,9 @@ def _consented_to_partner(case: Case) -> bool:
 
 
 def _contact_refused(case: Case) -> bool:
-    return any(c.kind == "contact" and c.value == "no" and c.withdrawn_at is None for c in case.consents)
+    return any(
+        c.kind == "contact" and c.value == "no" and c.withdrawn_at is None for c in case.consents
+    )
 
 
 def sync_queue(
@@ -101,14 +103,20 @@ def sync_queue(
     cases = session.scalars(
         select(Case)
         .where((Case.id.not_in(have_callback)) | (Case.id.not_in(have_casework)))
-        .options(selectinload(Case.consents), selectinload(Case.contact), selectinload(Case.incident))
+        .options(
+            selectinload(Case.consents), selectinload(Case.contact), selectinload(Case.incident)
+        )
     ).all()
     callbacks = casework = 0
     existing_callbacks = set(session.scalars(have_callback))
     existing_casework = set(session.scalars(have_casework))
     for case in cases:
         first_due = add_working_days(hours, case.created_at, FIRST_CONTACT_WORKING_DAYS)
-        if case.id not in existing_callbacks and case.contact is not None and not _contact_refused(case):
+        if (
+            case.id not in existing_callbacks
+            and case.contact is not None
+            and not _contact_refused(case)
+        ):
             contact = keyring.decrypt_json(case.contact.data, store._contact_aad(case.reference))
             if contact and (contact.get("phone") or contact.get("email")):
                 id_key = secrets.token_hex(8)
@@ -121,7 +129,9 @@ def sync_queue(
                         language=case.language,
                         reason="report_contact",
                         may_leave_message=contact.get("safe_to_leave_message"),
-                        safe_times=keyring.encrypt_json(safe, _safe_times_aad(id_key)) if safe else None,
+                        safe_times=keyring.encrypt_json(safe, _safe_times_aad(id_key))
+                        if safe
+                        else None,
                         due_at=first_due,
                         created_at=case.created_at,
                     )
@@ -143,7 +153,9 @@ def sync_queue(
                 Casework(
                     case_id=case.id,
                     partner_id=found.partner.id if found else None,
-                    match_reasons=list(found.reasons) if found else ["no partner speaks the language"],
+                    match_reasons=list(found.reasons)
+                    if found
+                    else ["no partner speaks the language"],
                     status="queued",
                     first_contact_due=first_due,
                     caseworker_due=case.created_at + dt.timedelta(days=CASEWORKER_CALLBACK_DAYS),
@@ -197,7 +209,9 @@ def can_see_case(session: Session, user: User, reference: str) -> bool:
 # -- listing ------------------------------------------------------------------------------------
 
 
-def queue_view(session: Session, keyring: Keyring, user: User, *, now: dt.datetime) -> dict[str, Any]:
+def queue_view(
+    session: Session, keyring: Keyring, user: User, *, now: dt.datetime
+) -> dict[str, Any]:
     """What the user's queue page shows: live chats, callbacks, casework (each with due dates).
 
     Caseworkers get only casework of their own organisation; nothing about other cases exists
@@ -257,7 +271,9 @@ def queue_view(session: Session, keyring: Keyring, user: User, *, now: dt.dateti
             }
         )
     if user.role == "caseworker":
-        result["casework"] = [c for c in result["casework"] if _still_consented(session, c["reference"])]
+        result["casework"] = [
+            c for c in result["casework"] if _still_consented(session, c["reference"])
+        ]
     return result
 
 
@@ -300,7 +316,9 @@ def live_queue(session: Session, *, now: dt.datetime) -> list[dict[str, Any]]:
 # -- the case record ----------------------------------------------------------------------------
 
 
-def case_record(session: Session, keyring: Keyring, reference: str, *, now: dt.datetime) -> dict[str, Any] | None:
+def case_record(
+    session: Session, keyring: Keyring, reference: str, *, now: dt.datetime
+) -> dict[str, Any] | None:
     """A case with its casework, contact attempts and decrypted notes."""
     case = store.get_case(session, keyring, reference)
     if case is None:
@@ -323,7 +341,9 @@ def case_record(session: Session, keyring: Keyring, reference: str, *, now: dt.d
     case["attempts"] = [
         {"at": a.at.isoformat(), "outcome": a.outcome, "by": emails.get(a.user_id)}
         for a in session.scalars(
-            select(ContactAttempt).where(ContactAttempt.case_id == row.id).order_by(ContactAttempt.id)
+            select(ContactAttempt)
+            .where(ContactAttempt.case_id == row.id)
+            .order_by(ContactAttempt.id)
         )
     ]
     case["notes"] = [
@@ -346,7 +366,9 @@ def _case_row(session: Session, reference: str) -> Case:
     return row
 
 
-def add_note(session: Session, keyring: Keyring, user: User, reference: str, text: str, *, now: dt.datetime) -> None:
+def add_note(
+    session: Session, keyring: Keyring, user: User, reference: str, text: str, *, now: dt.datetime
+) -> None:
     """Adds an encrypted note (committed)."""
     text = (text or "").strip()
     if not text or len(text) > MAX_NOTE_CHARS:
@@ -365,7 +387,9 @@ def add_note(session: Session, keyring: Keyring, user: User, reference: str, tex
     session.commit()
 
 
-def record_attempt(session: Session, user: User, reference: str, outcome: str, *, now: dt.datetime) -> None:
+def record_attempt(
+    session: Session, user: User, reference: str, outcome: str, *, now: dt.datetime
+) -> None:
     """Records a contact attempt; a reached person meets the first-contact promise (committed)."""
     if outcome not in ATTEMPT_OUTCOMES:
         raise QueueError(f"outcome must be one of {', '.join(ATTEMPT_OUTCOMES)}")
@@ -378,13 +402,17 @@ def record_attempt(session: Session, user: User, reference: str, outcome: str, *
             if work.status in ("queued", "accepted"):
                 work.status = "contacted"
         for task in session.scalars(
-            select(CallbackTask).where(CallbackTask.case_id == row.id, CallbackTask.status == "open")
+            select(CallbackTask).where(
+                CallbackTask.case_id == row.id, CallbackTask.status == "open"
+            )
         ):
             task.status, task.done_at = "done", now
     session.commit()
 
 
-def set_casework_status(session: Session, user: User, reference: str, status: str, *, now: dt.datetime) -> None:
+def set_casework_status(
+    session: Session, user: User, reference: str, status: str, *, now: dt.datetime
+) -> None:
     """Accepts, advances or closes casework; mirrors the case's own status (committed)."""
     if status not in CASEWORK_STATUSES:
         raise QueueError(f"status must be one of {', '.join(CASEWORK_STATUSES)}")

@@ -55,7 +55,9 @@ class Transcript(Protocol):
 class RasaClient:
     """Minimal async client of the Rasa HTTP API for handoffs."""
 
-    def __init__(self, base_url: str, session: aiohttp.ClientSession, token: str | None = None) -> None:
+    def __init__(
+        self, base_url: str, session: aiohttp.ClientSession, token: str | None = None
+    ) -> None:
         """Args: base_url: e.g. ``http://127.0.0.1:5005``; token: Rasa's ``--auth-token``."""
         self._base = base_url.rstrip("/")
         self._session = session
@@ -109,7 +111,9 @@ class RasaClient:
     async def tracker(self, conversation_id: str) -> dict[str, Any]:
         """The conversation's tracker (events after the last restart)."""
         url = self._url(conversation_id, "tracker")
-        async with self._session.get(url, params=self._params(include_events="AFTER_RESTART")) as response:
+        async with self._session.get(
+            url, params=self._params(include_events="AFTER_RESTART")
+        ) as response:
             if response.status >= 400:
                 raise RasaError(f"Rasa answered {response.status} to tracker")
             return dict(await response.json(content_type=None))

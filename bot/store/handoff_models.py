@@ -122,7 +122,9 @@ class CallbackTask(Base):
 
     id = Column(Integer, primary_key=True)
     id_key = Column(String(32), nullable=False, unique=True)
-    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=True, unique=True)
+    case_id = Column(
+        Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=True, unique=True
+    )
     conversation_id = Column(String(128), nullable=True, index=True)
     language = Column(String(16), nullable=False)
     reason = Column(String(32), nullable=False)  # report_contact | handoff_timeout | out_of_hours

@@ -40,9 +40,13 @@ async def _json(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError:
-        raise web.HTTPBadRequest(text='{"error": "JSON body expected"}', content_type="application/json") from None
+        raise web.HTTPBadRequest(
+            text='{"error": "JSON body expected"}', content_type="application/json"
+        ) from None
     if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text='{"error": "JSON object expected"}', content_type="application/json")
+        raise web.HTTPBadRequest(
+            text='{"error": "JSON object expected"}', content_type="application/json"
+        )
     return body
 
 
@@ -61,14 +65,18 @@ async def login_post(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password") or "")
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
     if not cookie or not accounts.csrf_matches(cookie, str(form.get("csrf_token") or "")):
-        return await pages.login_page(request, error="Your form expired. Please try again.", status=403)
+        return await pages.login_page(
+            request, error="Your form expired. Please try again.", status=403
+        )
     now = state.now()
     config = state.config
     state.open_store()
     keys = accounts.attempt_keys(email, request.remote or "-", state.keyring)  # type: ignore[arg-type]
 
     def check(session: Any) -> User | str | None:
-        if accounts.too_many_attempts(session, keys, now=now, limit=config.login_limit, window=config.login_window):
+        if accounts.too_many_attempts(
+            session, keys, now=now, limit=config.login_limit, window=config.login_window
+        ):
             return "limited"
         user = accounts.authenticate(session, email, password)
         if user is None:
@@ -81,13 +89,19 @@ async def login_post(request: web.Request) -> web.StreamResponse:
     result = await state.run(check)
     if result == "limited":
         logger.warning("Login rate limit reached")
-        return await pages.login_page(request, error="Too many attempts. Wait a few minutes and try again.", status=429)
+        return await pages.login_page(
+            request, error="Too many attempts. Wait a few minutes and try again.", status=429
+        )
     if not isinstance(result, User):
         return await pages.login_page(request, error="Wrong e-mail or password.", status=401)
     user = result
-    token = await state.run(lambda s: accounts.start_session(s, user, now=now, ttl=config.session_ttl))
+    token = await state.run(
+        lambda s: accounts.start_session(s, user, now=now, ttl=config.session_ttl)
+    )
     response = web.HTTPFound("/console")
-    set_cookie(request, response, SESSION_COOKIE, token, max_age=int(config.session_ttl.total_seconds()))
+    set_cookie(
+        request, response, SESSION_COOKIE, token, max_age=int(config.session_ttl.total_seconds())
+    )
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
     raise response
 
@@ -107,7 +121,9 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 async def me(request: web.Request) -> web.Response:
     """The signed-in user and the CSRF token for state-changing requests."""
-    return web.json_response({"user": current_user(request).as_dict(), "csrf_token": current_csrf(request)})
+    return web.json_response(
+        {"user": current_user(request).as_dict(), "csrf_token": current_csrf(request)}
+    )
 
 
 @roles(*STAFF)
@@ -254,7 +270,9 @@ async def callback_status(request: web.Request) -> web.Response:
 
     def work(session: Any) -> None:
         queue.set_callback_status(session, task_id, status, now=now)
-        accounts.audit(session, user.id, "callback.status", f"callback-{task_id}", {"status": status}, now=now)
+        accounts.audit(
+            session, user.id, "callback.status", f"callback-{task_id}", {"status": status}, now=now
+        )
 
     try:
         await state.run(work)
@@ -306,6 +324,8 @@ async def live_transcript(request: web.Request) -> web.Response:
     except HandoffError as exc:
         return _error(str(exc), 409)
     record = await state_of(request).run(lambda s: live.get_request(s, request_id))
+    if record is None:
+        return _error("no such chat", 404)
     return web.json_response(
         {
             "id": request_id,
@@ -346,7 +366,9 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-async def _socket_message(state: Any, user: User, csrf: str, ws: web.WebSocketResponse, raw: str) -> None:
+async def _socket_message(
+    state: Any, user: User, csrf: str, ws: web.WebSocketResponse, raw: str
+) -> None:
     import json
 
     try:
@@ -409,7 +431,9 @@ async def admin_user_create(request: web.Request) -> web.Response:
             organisation=organisation,
             languages=[str(x) for x in body.get("languages") or []],
         )
-        accounts.audit(session, admin.id, "admin.user_create", f"user-{user.id}", {"role": user.role}, now=now)
+        accounts.audit(
+            session, admin.id, "admin.user_create", f"user-{user.id}", {"role": user.role}, now=now
+        )
         return user
 
     try:
@@ -433,7 +457,9 @@ async def admin_user_active(request: web.Request) -> web.Response:
 
     def work(session: Any) -> bool:
         done = accounts.set_active(session, user_id, active)
-        accounts.audit(session, admin.id, "admin.user_active", f"user-{user_id}", {"active": active}, now=now)
+        accounts.audit(
+            session, admin.id, "admin.user_active", f"user-{user_id}", {"active": active}, now=now
+        )
         return done
 
     if not await state.run(work):
@@ -467,8 +493,15 @@ async def admin_hours_save(request: web.Request) -> web.Response:
     now = state.now()
 
     def work(session: Any) -> dict[str, Any]:
-        save_hours(session, opens=opens, closes=closes, weekdays=weekdays, region=region,
-                   closures=closures, user_id=admin.id)
+        save_hours(
+            session,
+            opens=opens,
+            closes=closes,
+            weekdays=weekdays,
+            region=region,
+            closures=closures,
+            user_id=admin.id,
+        )
         accounts.audit(session, admin.id, "admin.hours", None, now=now)
         return hours_as_dict(session)
 
@@ -488,7 +521,9 @@ async def admin_partners(request: web.Request) -> web.Response:
 async def admin_audit(request: web.Request) -> web.Response:
     """Newest audit rows, optionally for one subject (``?subject=ABCD-2345``)."""
     subject = request.query.get("subject") or None
-    return web.json_response(await state_of(request).run(lambda s: accounts.audit_entries(s, subject=subject)))
+    return web.json_response(
+        await state_of(request).run(lambda s: accounts.audit_entries(s, subject=subject))
+    )
 
 
 def setup_api(app: web.Application) -> None:

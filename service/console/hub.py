@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import functools
 import logging
 import time
 from collections import defaultdict
@@ -117,7 +119,7 @@ class Hub:
     async def _heartbeats(self) -> None:
         now = self.state.now()
         for user_id in list(self.sockets):
-            await self.state.run(lambda s, uid=user_id: live.heartbeat(s, uid, now=now))
+            await self.state.run(functools.partial(_beat, user_id=user_id, now=now))
 
     async def tick(self) -> None:
         """One round: time-outs, queue push, transcript forwarding."""
@@ -167,6 +169,8 @@ class Hub:
         if not await self.state.run(lambda s: live.accept(s, request_id, user.id, now=now)):
             raise HandoffError("this chat is no longer waiting")
         request = await self.state.run(lambda s: live.get_request(s, request_id))
+        if request is None:
+            raise HandoffError("no such chat")
         # Tracker timestamps are real time, even when the fake clock moves opening hours.
         self._seen[request_id] = time.time()
         await self._audit(user, "live.accept", request_id)
@@ -195,7 +199,8 @@ class Hub:
         now = time.time()
         self._seen[request_id] = max(self._seen.get(request_id, 0.0), now - 0.001)
         await self._send(
-            user.id, {"type": "line", "id": request_id, "sender": "operator", "text": text, "at": now}
+            user.id,
+            {"type": "line", "id": request_id, "sender": "operator", "text": text, "at": now},
         )
 
     async def end(self, user: User, request_id: int, how: str) -> None:
@@ -258,5 +263,15 @@ class Hub:
         )
 
 
+def _beat(session: Any, *, user_id: int, now: dt.datetime) -> None:
+    live.heartbeat(session, user_id, now=now)
+
+
 def _line_message(request_id: int, line: Line) -> dict[str, Any]:
-    return {"type": "line", "id": request_id, "sender": line.sender, "text": line.text, "at": line.at}
+    return {
+        "type": "line",
+        "id": request_id,
+        "sender": line.sender,
+        "text": line.text,
+        "at": line.at,
+    }

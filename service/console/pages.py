@@ -24,7 +24,10 @@ from service.console.security import (
 
 TEMPLATES: Final = Path(__file__).resolve().parents[1] / "templates" / "console"
 STATIC: Final = Path(__file__).resolve().parents[1] / "static" / "console"
-STATIC_TYPES: Final = {"console.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"}
+STATIC_TYPES: Final = {
+    "console.js": "text/javascript; charset=utf-8",
+    "console.css": "text/css; charset=utf-8",
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,12 +42,17 @@ def _env() -> jinja2.Environment:
 def _render(name: str, status: int = 200, **values: Any) -> web.Response:
     html = _env().get_template(name).render(**values)
     return web.Response(
-        text=html, status=status, content_type="text/html", charset="utf-8",
+        text=html,
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
         headers={"Cache-Control": "no-store"},
     )
 
 
-async def login_page(request: web.Request, *, error: str | None = None, status: int = 200) -> web.Response:
+async def login_page(
+    request: web.Request, *, error: str | None = None, status: int = 200
+) -> web.Response:
     """The login form, with a fresh double-submit CSRF token."""
     token = new_login_csrf()
     response = _render("login.html", status=status, csrf_token=token, error=error)
@@ -60,7 +68,11 @@ async def login_get(request: web.Request) -> web.Response:
 def _shell(request: web.Request, page: str, **values: Any) -> web.Response:
     user = current_user(request)
     return _render(
-        "page.html", page=page, user=user, csrf_token=current_csrf(request), values=values,
+        "page.html",
+        page=page,
+        user=user,
+        csrf_token=current_csrf(request),
+        values=values,
         title={"queue": "Queue", "case": "Case", "live": "Live chat", "admin": "Admin"}[page],
     )
 

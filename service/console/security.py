@@ -50,7 +50,9 @@ def is_public(request: web.Request) -> bool:
 def _refuse(request: web.Request, status: int, reason: str) -> web.StreamResponse:
     if status == 401 and request.method in SAFE_METHODS and request.path.startswith("/console"):
         raise web.HTTPFound("/login")
-    return web.json_response({"error": reason}, status=status, headers={"Cache-Control": "no-store"})
+    return web.json_response(
+        {"error": reason}, status=status, headers={"Cache-Control": "no-store"}
+    )
 
 
 def origin_allowed(request: web.Request) -> bool:
@@ -70,7 +72,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     state = state_of(request)
     token = request.cookies.get(SESSION_COOKIE)
     now = state.now()
-    info: SessionInfo | None = await state.run(lambda s: resolve_session(s, token, now=now)) if token else None
+    info: SessionInfo | None = (
+        await state.run(lambda s: resolve_session(s, token, now=now)) if token else None
+    )
     if info is None:
         return _refuse(request, 401, "login required")
     request[USER_KEY] = info.user
@@ -118,7 +122,9 @@ def new_login_csrf() -> str:
     return secrets.token_urlsafe(32)
 
 
-def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str, **extra: Any) -> None:
+def set_cookie(
+    request: web.Request, response: web.StreamResponse, name: str, value: str, **extra: Any
+) -> None:
     """Sets a console cookie: HttpOnly, SameSite=Strict, Secure unless configured off."""
     response.set_cookie(
         name,

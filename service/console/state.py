@@ -50,7 +50,8 @@ class ConsoleState:
         from bot.store.db import make_engine, make_session_factory
 
         self._engine = make_engine(
-            self.store_settings.database_url, busy_timeout_s=self.store_settings.sqlite_busy_timeout_s
+            self.store_settings.database_url,
+            busy_timeout_s=self.store_settings.sqlite_busy_timeout_s,
         )
         self.sessions = make_session_factory(self._engine)
         if self.keyring is None:

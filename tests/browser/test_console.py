@@ -15,7 +15,14 @@ import pytest
 from aiohttp import web
 from selenium.webdriver.common.by import By
 
-from tests.browser.conftest import ARTIFACTS, REPO_ROOT, free_port, make_driver, run_service, wait_until
+from tests.browser.conftest import (
+    ARTIFACTS,
+    REPO_ROOT,
+    free_port,
+    make_driver,
+    run_service,
+    wait_until,
+)
 from tests.service.console.conftest import FakeRasa
 
 PASSWORD = "a browser test password"
@@ -49,28 +56,61 @@ def _prepare_store(var_dir: Path) -> dict[str, str]:
     import os
 
     full = {**os.environ, **env}
-    subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=full, cwd=REPO_ROOT,
-                   check=True, capture_output=True)
-    subprocess.run([sys.executable, "-m", "bot.cli", "users", "add", "--role", "operator", "--email",
-                    "op@example.org", "--languages", "en,vi", "--password-stdin"], input=PASSWORD + "\n",
-                   text=True, env=full, cwd=REPO_ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        env=full,
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "users",
+            "add",
+            "--role",
+            "operator",
+            "--email",
+            "op@example.org",
+            "--languages",
+            "en,vi",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+        text=True,
+        env=full,
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
     from bot.handoff import live
     from bot.settings import Settings
     from bot.store.db import make_engine, make_session_factory
 
     engine = make_engine(Settings.from_env(env).database_url)
     with make_session_factory(engine)() as session:
-        live.enqueue(session, conversation_id=CID, channel="socketio", language="vi",
-                     now=dt.datetime.now(dt.timezone.utc))
+        live.enqueue(
+            session,
+            conversation_id=CID,
+            channel="socketio",
+            language="vi",
+            now=dt.datetime.now(dt.timezone.utc),
+        )
     engine.dispose()
     return env
 
 
-def test_operator_logs_in_accepts_a_chat_and_replies(tmp_path: Path, fake_rasa_url: tuple[FakeRasa, str]) -> None:
+def test_operator_logs_in_accepts_a_chat_and_replies(
+    tmp_path: Path, fake_rasa_url: tuple[FakeRasa, str]
+) -> None:
     fake, rasa_url = fake_rasa_url
     env = _prepare_store(tmp_path / "var")
     env.update({"CONSOLE_COOKIE_SECURE": "0", "HANDOFF_POLL_SECONDS": "0.3"})
-    driver: Any = make_driver(width=1200, height=900, languages="en-GB,en", profile_dir=tmp_path / "profile")
+    driver: Any = make_driver(
+        width=1200, height=900, languages="en-GB,en", profile_dir=tmp_path / "profile"
+    )
     try:
         with run_service(rasa_url, extra_env=env) as base:
             driver.get(base + "/console")
@@ -78,23 +118,40 @@ def test_operator_logs_in_accepts_a_chat_and_replies(tmp_path: Path, fake_rasa_u
             driver.find_element(By.ID, "email").send_keys("op@example.org")
             driver.find_element(By.ID, "password").send_keys(PASSWORD)
             driver.find_element(By.ID, "login").click()
-            accept = wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "#live button.accept"), timeout=15)
+            accept = wait_until(
+                lambda: driver.find_elements(By.CSS_SELECTOR, "#live button.accept"), timeout=15
+            )
             row = driver.find_element(By.CSS_SELECTOR, "#live tbody tr")
             assert "vi" in row.text
             accept[0].click()
             wait_until(lambda: "/console/live/" in driver.current_url, timeout=15)
             assert fake.paused(CID)
             fake.person_says(CID, "Invented: xin chào, is anyone there?")
-            wait_until(lambda: "is anyone there" in driver.find_element(By.ID, "transcript").text, timeout=15)
+            wait_until(
+                lambda: "is anyone there" in driver.find_element(By.ID, "transcript").text,
+                timeout=15,
+            )
             wait_until(lambda: "online" in driver.find_element(By.ID, "presence").text, timeout=15)
             driver.find_element(By.ID, "reply").send_keys("Hello, I am here to help.")
             driver.find_element(By.ID, "send").click()
-            wait_until(lambda: ("web-browser-sid", "utter_operator_message", "Hello, I am here to help.")
-                       in fake.executed, timeout=15)
-            wait_until(lambda: "operator: Hello" in driver.find_element(By.ID, "transcript").text, timeout=15)
+            wait_until(
+                lambda: (
+                    ("web-browser-sid", "utter_operator_message", "Hello, I am here to help.")
+                    in fake.executed
+                ),
+                timeout=15,
+            )
+            wait_until(
+                lambda: "operator: Hello" in driver.find_element(By.ID, "transcript").text,
+                timeout=15,
+            )
             ARTIFACTS.mkdir(exist_ok=True)
             driver.save_screenshot(str(ARTIFACTS / "console_live_chat.png"))
-            errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]]
+            errors = [
+                e
+                for e in driver.get_log("browser")
+                if e["level"] == "SEVERE" and "favicon" not in e["message"]
+            ]
             assert not errors, errors
     finally:
         driver.quit()

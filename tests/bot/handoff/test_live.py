@@ -11,10 +11,17 @@ from bot.handoff.accounts import create_user
 NOW = dt.datetime(2025, 3, 10, 10, 0, tzinfo=dt.timezone.utc)
 
 
-def _operator(session_factory: Any, email: str = "op@example.org", languages: list[str] | None = None) -> int:
+def _operator(
+    session_factory: Any, email: str = "op@example.org", languages: list[str] | None = None
+) -> int:
     with session_factory() as session:
-        user = create_user(session, email=email, password="a long test password", role="operator",
-                           languages=languages or ["en"])
+        user = create_user(
+            session,
+            email=email,
+            password="a long test password",
+            role="operator",
+            languages=languages or ["en"],
+        )
         live.heartbeat(session, user.id, now=NOW)
     return user.id
 
@@ -29,13 +36,26 @@ def test_operator_online_only_with_a_recent_heartbeat(session_factory: Any) -> N
 def test_places_in_queue_leaving_and_asking_twice(session_factory: Any) -> None:
     _operator(session_factory, languages=["en", "vi"])
     with session_factory() as session:
-        first = live.enqueue(session, conversation_id="a", channel="socketio", language="vi", now=NOW)
-        second = live.enqueue(session, conversation_id="b", channel="socketio", language="ko", now=NOW)
-        again = live.enqueue(session, conversation_id="b", channel="socketio", language="ko", now=NOW)
+        first = live.enqueue(
+            session, conversation_id="a", channel="socketio", language="vi", now=NOW
+        )
+        second = live.enqueue(
+            session, conversation_id="b", channel="socketio", language="ko", now=NOW
+        )
+        again = live.enqueue(
+            session, conversation_id="b", channel="socketio", language="ko", now=NOW
+        )
         assert (first.position, second.position, again.request_id) == (1, 2, second.request_id)
-        requests = {r.conversation_id: r for r in [live.get_request(session, first.request_id),
-                                                     live.get_request(session, second.request_id)]}
-        assert requests["a"].interpreter_needed is False and requests["b"].interpreter_needed is True
+        requests = {
+            r.conversation_id: r
+            for r in [
+                live.get_request(session, first.request_id),
+                live.get_request(session, second.request_id),
+            ]
+        }
+        assert (
+            requests["a"].interpreter_needed is False and requests["b"].interpreter_needed is True
+        )
         assert live.leave(session, "a", now=NOW)
         assert live.place_of(session, "b").position == 1
 
@@ -44,7 +64,9 @@ def test_only_one_operator_can_accept(session_factory: Any) -> None:
     op1 = _operator(session_factory)
     op2 = _operator(session_factory, "op2@example.org")
     with session_factory() as session:
-        place = live.enqueue(session, conversation_id="c", channel="socketio", language="en", now=NOW)
+        place = live.enqueue(
+            session, conversation_id="c", channel="socketio", language="en", now=NOW
+        )
         assert live.accept(session, place.request_id, op1, now=NOW)
         assert not live.accept(session, place.request_id, op2, now=NOW)
 
@@ -53,7 +75,14 @@ def test_waiting_too_long_times_out(session_factory: Any) -> None:
     _operator(session_factory)
     with session_factory() as session:
         live.enqueue(session, conversation_id="d", channel="socketio", language="en", now=NOW)
-        assert live.expire_waiting(session, now=NOW + dt.timedelta(seconds=30), timeout=dt.timedelta(minutes=5)) == []
-        expired = live.expire_waiting(session, now=NOW + dt.timedelta(minutes=6), timeout=dt.timedelta(minutes=5))
+        assert (
+            live.expire_waiting(
+                session, now=NOW + dt.timedelta(seconds=30), timeout=dt.timedelta(minutes=5)
+            )
+            == []
+        )
+        expired = live.expire_waiting(
+            session, now=NOW + dt.timedelta(minutes=6), timeout=dt.timedelta(minutes=5)
+        )
         assert [r.conversation_id for r in expired] == ["d"]
         assert live.place_of(session, "d") is None

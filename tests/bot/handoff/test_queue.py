@@ -19,7 +19,9 @@ OPERATOR = User(1, "operator@example.org", "operator", None, ("en",))
 
 def test_three_working_days_from_friday_evening_is_wednesday_closing() -> None:
     friday = dt.datetime(2025, 3, 7, 19, 0, tzinfo=LONDON)
-    assert add_working_days(OpeningHours(), friday, 3) == dt.datetime(2025, 3, 12, 17, 0, tzinfo=LONDON)
+    assert add_working_days(OpeningHours(), friday, 3) == dt.datetime(
+        2025, 3, 12, 17, 0, tzinfo=LONDON
+    )
 
 
 def test_easter_bank_holidays_push_the_deadline() -> None:
@@ -63,24 +65,35 @@ def test_partner_matching_prefers_language_then_region_then_support() -> None:
     assert match_partner(partners, language="xx", region="london", needs=[]) is None
 
 
-def test_sync_makes_callbacks_and_consented_casework_only(session_factory: Any, keyring: Any) -> None:
+def test_sync_makes_callbacks_and_consented_casework_only(
+    session_factory: Any, keyring: Any
+) -> None:
     with time_machine.travel(dt.datetime(2025, 3, 7, 18, 0, tzinfo=LONDON), tick=False):
         consented = add_case(session_factory, keyring, "c1", language="vi", location="E1 6AN")
         refused = add_case(session_factory, keyring, "c2", sharing="no")
     with session_factory() as session:
-        stats = sync_queue(session, keyring, hours=load_hours(session, OpeningHours()), partners=load_partners())
-        again = sync_queue(session, keyring, hours=load_hours(session, OpeningHours()), partners=load_partners())
+        stats = sync_queue(
+            session, keyring, hours=load_hours(session, OpeningHours()), partners=load_partners()
+        )
+        again = sync_queue(
+            session, keyring, hours=load_hours(session, OpeningHours()), partners=load_partners()
+        )
     assert (stats.callbacks, stats.casework) == (2, 1)
     assert (again.callbacks, again.casework) == (0, 0)
     with session_factory() as session:
-        view = queue_view(session, keyring, OPERATOR, now=dt.datetime(2025, 3, 10, 9, 0, tzinfo=LONDON))
+        view = queue_view(
+            session, keyring, OPERATOR, now=dt.datetime(2025, 3, 10, 9, 0, tzinfo=LONDON)
+        )
     assert [c["reference"] for c in view["casework"]] == [consented]
     work = view["casework"][0]
     assert work["partner_id"] == "lotus-bridge-london"
     assert work["first_contact_due"].startswith("2025-03-12T17:00")
     assert work["caseworker_due"].startswith("2025-03-14T18:00")
     assert {c["reference"] for c in view["callbacks"]} == {consented, refused}
-    assert all(c["may_leave_message"] is False and c["safe_times"] == "weekday mornings" for c in view["callbacks"])
+    assert all(
+        c["may_leave_message"] is False and c["safe_times"] == "weekday mornings"
+        for c in view["callbacks"]
+    )
     assert not any(c["overdue"] for c in view["callbacks"] + view["casework"])
 
 
@@ -88,8 +101,13 @@ def test_overdue_items_stand_out(session_factory: Any, keyring: Any) -> None:
     with time_machine.travel(dt.datetime(2025, 3, 7, 18, 0, tzinfo=LONDON), tick=False):
         add_case(session_factory, keyring, "late")
     with session_factory() as session:
-        sync_queue(session, keyring, hours=load_hours(session, OpeningHours()), partners=load_partners())
-    with time_machine.travel(dt.datetime(2025, 3, 13, 9, 0, tzinfo=LONDON), tick=False), session_factory() as session:
+        sync_queue(
+            session, keyring, hours=load_hours(session, OpeningHours()), partners=load_partners()
+        )
+    with (
+        time_machine.travel(dt.datetime(2025, 3, 13, 9, 0, tzinfo=LONDON), tick=False),
+        session_factory() as session,
+    ):
         view = queue_view(session, keyring, OPERATOR, now=dt.datetime.now(dt.timezone.utc))
     assert view["casework"][0]["overdue"] is True
     assert view["callbacks"][0]["overdue"] is True

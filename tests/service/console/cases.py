@@ -9,13 +9,28 @@ from tests.bot.store.drafts import make_draft
 
 
 def consent(kind: str, value: str) -> dict[str, Any]:
-    return {"kind": kind, "value": value, "wording_key": f"utter_ask_{kind}", "wording_version": "1",
-            "language": "en", "channel": "socketio", "given_at": "2025-03-08T10:15:00+00:00"}
+    return {
+        "kind": kind,
+        "value": value,
+        "wording_key": f"utter_ask_{kind}",
+        "wording_version": "1",
+        "language": "en",
+        "channel": "socketio",
+        "given_at": "2025-03-08T10:15:00+00:00",
+    }
 
 
-def add_case(session_factory: Any, keyring: Keyring, key: str, *, sharing: str = "yes",
-             language: str = "vi", location: str = "near E1 6AN", needs: list[str] | None = None,
-             caseworker: bool = True) -> str:
+def add_case(
+    session_factory: Any,
+    keyring: Keyring,
+    key: str,
+    *,
+    sharing: str = "yes",
+    language: str = "vi",
+    location: str = "near E1 6AN",
+    needs: list[str] | None = None,
+    caseworker: bool = True,
+) -> str:
     """Stores a case; returns its reference."""
     from bot.store.service import submit_report
 
@@ -25,8 +40,11 @@ def add_case(session_factory: Any, keyring: Keyring, key: str, *, sharing: str =
         location=location,
         support_needs=needs or ["emotional", "legal_advice"],
         caseworker=caseworker,
-        consents=[consent("police_referral", "named"), consent("caseworker_referral", "yes" if caseworker else "no"),
-                  consent("partner_sharing", sharing)],
+        consents=[
+            consent("police_referral", "named"),
+            consent("caseworker_referral", "yes" if caseworker else "no"),
+            consent("partner_sharing", sharing),
+        ],
     )
     with session_factory() as session:
         return submit_report(session, keyring, draft, submission_key=key).reference

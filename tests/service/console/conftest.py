@@ -46,7 +46,9 @@ class FakeRasa:
         return app
 
     def person_says(self, cid: str, text: str) -> None:
-        self.events.setdefault(cid, []).append({"event": "user", "text": text, "timestamp": time.time()})
+        self.events.setdefault(cid, []).append(
+            {"event": "user", "text": text, "timestamp": time.time()}
+        )
 
     def paused(self, cid: str) -> bool:
         state = False
@@ -60,7 +62,9 @@ class FakeRasa:
             return web.json_response({}, status=500)
         body = await request.json()
         for event in body if isinstance(body, list) else [body]:
-            self.events.setdefault(request.match_info["cid"], []).append({**event, "timestamp": time.time()})
+            self.events.setdefault(request.match_info["cid"], []).append(
+                {**event, "timestamp": time.time()}
+            )
         return web.json_response({})
 
     async def execute(self, request: web.Request) -> web.Response:
@@ -73,8 +77,14 @@ class FakeRasa:
         self.executed.append((cid, name, slot if name == "utter_operator_message" else None))
         now = time.time()
         self.events.setdefault(cid, []).extend(
-            [{"event": "action", "name": name, "timestamp": now},
-             {"event": "bot", "text": slot if name == "utter_operator_message" else name, "timestamp": now}]
+            [
+                {"event": "action", "name": name, "timestamp": now},
+                {
+                    "event": "bot",
+                    "text": slot if name == "utter_operator_message" else name,
+                    "timestamp": now,
+                },
+            ]
         )
         assert request.query.get("output_channel") == "latest"
         return web.json_response({"tracker": {}})
@@ -102,8 +112,14 @@ def users(session_factory: Any) -> dict[str, Any]:
     made = {}
     with session_factory() as session:
         for key, (email, role, org, langs) in USERS.items():
-            made[key] = create_user(session, email=email, password=PASSWORD, role=role,
-                                    organisation=org, languages=langs)
+            made[key] = create_user(
+                session,
+                email=email,
+                password=PASSWORD,
+                role=role,
+                organisation=org,
+                languages=langs,
+            )
     return made
 
 
@@ -111,14 +127,18 @@ MakeConsole = Callable[..., Awaitable[TestClient]]
 
 
 @pytest.fixture
-def make_console(aiohttp_client: Any, store_settings: Settings, keyring: Keyring, fake_rasa: Any) -> MakeConsole:
+def make_console(
+    aiohttp_client: Any, store_settings: Settings, keyring: Keyring, fake_rasa: Any
+) -> MakeConsole:
     """Builds the app against the temp store and the fake Rasa; returns a test client."""
     _fake, server = fake_rasa
 
     async def make(**config: Any) -> TestClient:
         values: dict[str, Any] = {"cookie_secure": False, "login_limit": 5}
         values.update(config)
-        settings = ServiceSettings(exit_url="/neutral", rasa_url=str(server.make_url("")).rstrip("/"))
+        settings = ServiceSettings(
+            exit_url="/neutral", rasa_url=str(server.make_url("")).rstrip("/")
+        )
         app = create_app(settings, ConsoleConfig(**values), store_settings)
         app[CONSOLE_KEY].keyring = keyring
         return await aiohttp_client(app)
@@ -135,7 +155,9 @@ async def login(client: TestClient, email: str, password: str = PASSWORD) -> str
     page = await (await client.get("/login")).text()
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     response = await client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": token}, allow_redirects=False
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        allow_redirects=False,
     )
     if response.status != 302:
         return None

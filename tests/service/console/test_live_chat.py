@@ -16,11 +16,14 @@ async def _queue_request(session_factory: Any, users: Any, language: str = "zh-H
     now = dt.datetime.now(dt.timezone.utc)
     with session_factory() as session:
         live.heartbeat(session, users["op"].id, now=now)
-        return live.enqueue(session, conversation_id=CID, channel="socketio", language=language, now=now).request_id
+        return live.enqueue(
+            session, conversation_id=CID, channel="socketio", language=language, now=now
+        ).request_id
 
 
-async def test_operator_accepts_chats_both_ways_and_hands_back(make_console: MakeConsole, users: Any,
-                                                               session_factory: Any, fake_rasa: Any) -> None:
+async def test_operator_accepts_chats_both_ways_and_hands_back(
+    make_console: MakeConsole, users: Any, session_factory: Any, fake_rasa: Any
+) -> None:
     fake, _server = fake_rasa
     request_id = await _queue_request(session_factory, users)
     client = await make_console()
@@ -28,7 +31,10 @@ async def test_operator_accepts_chats_both_ways_and_hands_back(make_console: Mak
     origin = str(client.make_url("")).rstrip("/")
     ws = await client.ws_connect("/api/live/ws", headers={"Origin": origin})
     queued = await ws.receive_json(timeout=5)
-    assert queued["live"][0]["language"] == "zh-Hant" and queued["live"][0]["interpreter_needed"] is False
+    assert (
+        queued["live"][0]["language"] == "zh-Hant"
+        and queued["live"][0]["interpreter_needed"] is False
+    )
 
     await ws.send_json({"type": "accept", "id": request_id, "csrf_token": csrf})
     while (message := await ws.receive_json(timeout=5))["type"] != "ok":
@@ -42,7 +48,9 @@ async def test_operator_accepts_chats_both_ways_and_hands_back(make_console: Mak
         pass
     assert message["sender"] == "person" and message["text"] == "Invented: can someone help me?"
 
-    await ws.send_json({"type": "reply", "id": request_id, "text": "Hello, I am here.", "csrf_token": csrf})
+    await ws.send_json(
+        {"type": "reply", "id": request_id, "text": "Hello, I am here.", "csrf_token": csrf}
+    )
     while (message := await ws.receive_json(timeout=5))["type"] != "ok":
         pass
     assert (CID, "utter_operator_message", "Hello, I am here.") in fake.executed
@@ -57,12 +65,15 @@ async def test_operator_accepts_chats_both_ways_and_hands_back(make_console: Mak
     await ws.close()
 
 
-async def test_websocket_actions_need_the_csrf_token(make_console: MakeConsole, users: Any,
-                                                     session_factory: Any, fake_rasa: Any) -> None:
+async def test_websocket_actions_need_the_csrf_token(
+    make_console: MakeConsole, users: Any, session_factory: Any, fake_rasa: Any
+) -> None:
     request_id = await _queue_request(session_factory, users)
     client = await make_console()
     await login(client, "operator@example.org")
-    ws = await client.ws_connect("/api/live/ws", headers={"Origin": str(client.make_url("")).rstrip("/")})
+    ws = await client.ws_connect(
+        "/api/live/ws", headers={"Origin": str(client.make_url("")).rstrip("/")}
+    )
     await ws.receive_json(timeout=5)
     await ws.send_json({"type": "accept", "id": request_id})
     assert (await ws.receive_json(timeout=5))["type"] == "error"
@@ -70,21 +81,27 @@ async def test_websocket_actions_need_the_csrf_token(make_console: MakeConsole, 
     await ws.close()
 
 
-async def test_caseworker_cannot_take_live_chats(make_console: MakeConsole, users: Any,
-                                                 session_factory: Any) -> None:
+async def test_caseworker_cannot_take_live_chats(
+    make_console: MakeConsole, users: Any, session_factory: Any
+) -> None:
     request_id = await _queue_request(session_factory, users)
     client = await make_console()
     csrf = await login(client, "cw@lotus.example.org")
-    response = await client.post(f"/api/live/{request_id}/accept", json={}, headers={"X-CSRF-Token": csrf})
+    response = await client.post(
+        f"/api/live/{request_id}/accept", json={}, headers={"X-CSRF-Token": csrf}
+    )
     assert response.status == 403
 
 
-async def test_nobody_accepts_in_time_the_bot_offers_a_callback(make_console: MakeConsole, users: Any,
-                                                               session_factory: Any, fake_rasa: Any) -> None:
+async def test_nobody_accepts_in_time_the_bot_offers_a_callback(
+    make_console: MakeConsole, users: Any, session_factory: Any, fake_rasa: Any
+) -> None:
     fake, _server = fake_rasa
     old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=10)
     with session_factory() as session:
-        request_id = live.enqueue(session, conversation_id=CID, channel="socketio", language="en", now=old).request_id
+        request_id = live.enqueue(
+            session, conversation_id=CID, channel="socketio", language="en", now=old
+        ).request_id
     client = await make_console(handoff_wait=dt.timedelta(minutes=5))
     await login(client, "operator@example.org")
     await console_state(client).hub.tick()
