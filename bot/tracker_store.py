@@ -16,7 +16,7 @@ are those of the SQL store::
       db: ${TRACKER_DB}
     # or, for PostgreSQL:
     #   type: bot.tracker_store.EncryptedSQLTrackerStore
-    #   url: ${TRACKER_DATABASE_URL}      # postgresql://user:password@host:5432/rasa
+    #   url: ${TRACKER_DB_URL}      # postgresql://user:password@host:5432/rasa
 
 The keyring comes from the same environment as every other process (``DATA_KEYS`` or
 ``DATA_KEY_FILE``/``VAR_DIR``). Note that an event broker, if configured, still receives events in

@@ -84,6 +84,8 @@ def run_retention_once(settings: Settings, privacy: PrivacySettings, now: dateti
 
     engine = make_engine(settings.database_url, busy_timeout_s=settings.sqlite_busy_timeout_s)
     tracker = tracker_engine(privacy.tracker_url, settings.sqlite_busy_timeout_s)
+    if tracker is None:
+        logger.warning("No tracker database at TRACKER_DB/TRACKER_DB_URL; transcripts not purged")
     try:
         run_retention(
             make_session_factory(engine),

@@ -34,7 +34,7 @@ class PrivacySettings:
     """Retention periods and the tracker store location.
 
     Attributes:
-        tracker_url: SQLAlchemy URL of Rasa's tracker store: ``TRACKER_DATABASE_URL`` (e.g.
+        tracker_url: SQLAlchemy URL of Rasa's tracker store: ``TRACKER_DB_URL`` (e.g.
             PostgreSQL), else ``sqlite:///$TRACKER_DB`` (the path ``endpoints.yml`` uses), else
             ``$VAR_DIR/tracker.db``. Never shown by ``repr`` (it may hold a password).
         draft_retention_days: ``DRAFT_RETENTION_DAYS``.
@@ -68,7 +68,7 @@ class PrivacySettings:
             value = env.get(name, "").strip()
             return value or None
 
-        url = get("TRACKER_DATABASE_URL")
+        url = get("TRACKER_DB_URL")
         if url is None:
             path = get("TRACKER_DB")
             resolved = (

@@ -72,8 +72,8 @@ def export_case(
     normalised = normalise_reference(reference)
     if normalised is None:
         return None
-    from bot.handoff.queue import _note_aad, _safe_times_aad
     from bot.handoff.accounts import audit
+    from bot.handoff.queue import _note_aad, _safe_times_aad
 
     with sessions() as session:
         case = get_case(session, keyring, normalised)

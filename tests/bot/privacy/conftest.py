@@ -17,7 +17,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
         "DATA_KEYS",
         "DATA_KEY_FILE",
         "EVIDENCE_DIR",
-        "TRACKER_DATABASE_URL",
+        "TRACKER_DB_URL",
         "DRAFT_RETENTION_DAYS",
         "CASE_ANONYMISE_MONTHS",
         "RETENTION_INTERVAL_HOURS",

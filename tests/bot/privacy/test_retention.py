@@ -205,7 +205,7 @@ def test_periods_come_from_the_environment_with_documented_defaults(settings: Se
     assert default.tracker_url == f"sqlite:///{settings.var_dir / 'tracker.db'}"
     custom = PrivacySettings.from_env(
         {"DRAFT_RETENTION_DAYS": "7", "CASE_ANONYMISE_MONTHS": "36",
-         "TRACKER_DATABASE_URL": "postgresql://u@h/db"}, settings
+         "TRACKER_DB_URL": "postgresql://u@h/db"}, settings
     )
     assert (custom.draft_retention_days, custom.case_anonymise_months) == (7, 36)
     assert custom.tracker_url == "postgresql://u@h/db" and "postgresql" not in repr(custom)

@@ -124,7 +124,7 @@ def test_no_hidden_value_can_be_derived_from_the_published_tables(
     # 1. Subtraction: no row or column (with its total) has exactly one hidden value.
     for name, rows in tables.items():
         body = [r[1:] for r in rows[1:]]
-        for line in [*body, *zip(*body)]:
+        for line in [*body, *zip(*body, strict=True)]:
             assert sum(v in (PRIMARY, SECONDARY) for v in line) != 1, (seed, name, line)
     # 2. Every published number is 0 or 5 or more (or a marker).
     for rows in tables.values():
