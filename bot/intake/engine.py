@@ -185,9 +185,19 @@ def handle_answer(
         command = commands.command(text)
         if command is None and answer.intent in ("emergency",) and answer.intent_confidence >= 0.8:
             command = "emergency"
-        if command is None and answer.intent in commands.SHORT_COMMANDS and commands.is_short(text):
-            if answer.intent_confidence >= 0.85:
-                command = answer.intent
+        # The model's intent alone may act as a command only on questions answered with choices:
+        # on free-text questions a name like "Sam Person" or a town must never become "talk to a
+        # person" (the lexicon's exact phrases still work there).
+        free_text = requested in ("description", "location", "perpetrator", "contact_name",
+                                  "contact_email", "contact_phone", "safe_times", "incident_date")
+        if (
+            command is None
+            and not free_text
+            and answer.intent in commands.SHORT_COMMANDS
+            and commands.is_short(text)
+            and answer.intent_confidence >= 0.85
+        ):
+            command = answer.intent
 
     if command == "emergency":
         turn.say("utter_emergency")

@@ -42,7 +42,9 @@ def test_db_upgrade_creates_store_and_keys(
     cli_settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["db", "upgrade"]) == 0
-    assert "revision 0001" in capsys.readouterr().out
+    from bot.store.db import head_revision
+
+    assert f"revision {head_revision()}" in capsys.readouterr().out
     assert cli_settings.key_file.exists()
     assert cli.main(["cases", "list"]) == 0
     assert capsys.readouterr().out.strip() == "No cases."

@@ -120,6 +120,8 @@ def start_stack(tmp: Path, extra_env: dict[str, str] | None = None, service: boo
         "TRACKER_DB": str(tmp / "tracker.db"),
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "RASA_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
+        "EXIT_URL": "/neutral",  # no network: the local neutral page
         "SERVICE_PORT": str(service_port),
         **(extra_env or {}),
     }

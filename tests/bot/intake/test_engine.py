@@ -177,3 +177,10 @@ def test_skip_at_anything_else_keeps_the_choices_already_made(domain: dict) -> N
     slots = {"pending_choices": ["emotional"]}
     turn = handle_answer(slots, "support_needs", text("none"), domain, "en")
     assert turn.updates["support_needs"] == ["emotional"] and turn.updates["pending_choices"] is None
+
+
+def test_a_name_is_never_taken_for_a_command_by_the_model(domain: dict) -> None:
+    turn = handle_answer({}, "contact_name", text("Canary Person", "human", 0.99), domain, "en")
+    assert turn.updates["contact_name"] == "Canary Person" and said(turn) == []
+    turn = handle_answer({}, "caseworker", text("a person please", "human", 0.99), domain, "en")
+    assert said(turn) == ["utter_human_hours"]
