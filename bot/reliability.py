@@ -1,0 +1,296 @@
+"""Action-server guard for the Rasa server: a short action timeout and a kind holding reply.
+
+Why a patch, and why here
+-------------------------
+Rasa 3.6.21 calls the action server from ``RemoteAction.run`` with
+``timeout=DEFAULT_REQUEST_TIMEOUT`` (300 s) hard-coded; ``EndpointConfig`` keeps unknown keys of
+``action_endpoint`` (such as ``timeout:``) in ``kwargs`` that ``request()`` never reads, so no
+configuration shortens it. When the action server is down, killed mid-call or hung, the
+processor logs the exception, drops the action's events and the person hears nothing (or waits
+five minutes). On a reporting line that silence reads as "nobody is listening".
+
+So this module patches three methods, once, when Rasa builds the model graph: the
+:class:`ReliabilityGuard` component below is the last entry of the NLU pipeline in
+``config.yml`` and applies the patch in ``create()``. A pipeline component travels with the
+model, so every process that serves it (``rasa run``, ``rasa shell``, tests, both production
+servers) is guarded; a channel module would only be imported where ``credentials.yml`` lists it.
+
+* ``RemoteAction.run`` is bounded by ``asyncio.wait_for`` (``action_timeout_seconds``, default 5;
+  env ``ACTION_TIMEOUT_SECONDS`` overrides) and turns transport failures (timeout, refused or
+  dropped connection, 5xx) into :class:`ActionServerUnavailable`, a ``RasaException`` — so
+  callers inside Rasa that already tolerate ``RasaException`` (custom slot mappings) keep working.
+* ``MessageProcessor._run_action`` remembers which action the processor runs *directly*. Only
+  that action (a custom action or the form) turns the failure into the holding reply: the
+  ``utter_holding`` domain response, rendered by Rasa's NLG with the tracker (so the ``language``
+  slot picks the variation), then the slots the unanswered message changed are set back and the
+  bot listens again: the form still asks the same question, the answers so far are untouched,
+  and the reply asks the person to send their last message again. The processor stops
+  predicting for that message, so a failing action is not retried in a loop.
+* A failing ``action_session_start`` falls back to Rasa's default session start (no reply): the
+  message that follows is then handled, and held, like any other.
+
+A submission that reached the case store before the connection dropped is safe to repeat:
+``submit_report`` is idempotent by the draft id.
+
+NLU input bound
+---------------
+``MessageProcessor._parse_message_with_graph`` is patched to classify only the first
+``NLU_MAX_CHARS`` characters of a message. DIET's transformer is quadratic in the number of
+tokens, and our tokenizer makes one token per Han/Thai/Burmese/Khmer character or emoji: the
+hostile-input corpus (tests/hostile) showed one 20 000-character message driving a Rasa server to
+19 GB and the OOM killer. The tracker, the action server and so the report still get the whole
+text (``UserUttered`` is built from the message, not the parse result), and the intake engine
+applies its own length limit to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import os
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.exceptions import RasaException
+from rasa.shared.nlu.training_data.message import Message
+
+logger = logging.getLogger(__name__)
+
+HOLDING_RESPONSE = "utter_holding"
+DEFAULT_ACTION_TIMEOUT_SECONDS = 5.0
+TIMEOUT_ENV = "ACTION_TIMEOUT_SECONDS"
+NLU_MAX_CHARS = 1000
+
+
+class ActionServerUnavailable(RasaException):
+    """The action server did not answer in time, refused the call or failed with a 5xx."""
+
+
+@dataclass
+class _Turn:
+    """The action the processor is running directly, and whether it was held."""
+
+    action: Any
+    held: bool = False
+
+
+_CURRENT: ContextVar[_Turn | None] = ContextVar("reliability_current_action", default=None)
+#: Set per handled message: once one action-server call failed, later calls for the same
+#: message fail at once (a hung server would otherwise cost 5 s per call, e.g. slot mappings
+#: and then the form's validation).
+_MESSAGE_FAILED: ContextVar[list[bool] | None] = ContextVar("reliability_message_failed",
+                                                           default=None)
+_state: dict[str, Any] = {"installed": False, "timeout": DEFAULT_ACTION_TIMEOUT_SECONDS}
+
+
+def action_timeout() -> float:
+    """The timeout (seconds) applied to every action-server call once installed."""
+    return float(_state["timeout"])
+
+
+def _timeout_from(config: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> float:
+    """Reads the timeout: environment first, then the component config, then 5 s."""
+    raw = env.get(TIMEOUT_ENV) or config.get("action_timeout_seconds")
+    try:
+        value = float(raw) if raw not in (None, "") else DEFAULT_ACTION_TIMEOUT_SECONDS
+    except (TypeError, ValueError):
+        logger.warning("Ignoring an invalid action timeout; using %s s",
+                       DEFAULT_ACTION_TIMEOUT_SECONDS)
+        value = DEFAULT_ACTION_TIMEOUT_SECONDS
+    return value if value > 0 else DEFAULT_ACTION_TIMEOUT_SECONDS
+
+
+async def _holding_events(action: Any, output_channel: Any, nlg: Any, tracker: Any,
+                          domain: Any) -> list[Any]:
+    """Events that replace a failed top-level action: holding reply, then undo the message."""
+    from rasa.core.actions.action import ActionSessionStart, create_bot_utterance
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+    from rasa.shared.core.events import ActionExecuted
+
+    if action.name() == ACTION_SESSION_START_NAME:
+        events: list[Any] = await ActionSessionStart().run(output_channel, nlg, tracker, domain)
+        return events
+    turn = _CURRENT.get()
+    if turn is not None:
+        turn.held = True
+    events = []
+    draft = await nlg.generate(HOLDING_RESPONSE, tracker, output_channel.name())
+    if draft:
+        draft["utter_action"] = HOLDING_RESPONSE
+        events.append(create_bot_utterance(draft))
+    else:
+        logger.error("No %s response in the domain: the person gets no holding reply",
+                     HOLDING_RESPONSE)
+    events += _slots_before_last_message(tracker, domain)
+    events.append(ActionExecuted(ACTION_LISTEN_NAME))
+    return events
+
+
+def _slots_before_last_message(tracker: Any, domain: Any) -> list[Any]:
+    """SlotSet events that put back every slot the unanswered message changed.
+
+    ``UserUtteranceReverted`` is not usable here: inside a form, Rasa's replay compacts the
+    loop's turns, so the revert also undoes the form's activation (measured: the report
+    started again). Restoring the slots instead leaves the form where it was, still asking the
+    same question, with the answers given before intact.
+    """
+    from rasa.shared.core.events import SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    events = list(tracker.events)
+    last = max((i for i, e in enumerate(events) if isinstance(e, UserUttered)), default=None)
+    if last is None:
+        return []
+    before = DialogueStateTracker.from_events(tracker.sender_id, events[:last],
+                                              slots=domain.slots)
+    restored = []
+    for name, slot in tracker.slots.items():
+        old = before.get_slot(name)
+        if slot.value != old:
+            restored.append(SlotSet(name, old))
+    return restored
+
+
+def _is_top_level(action: Any) -> bool:
+    """Whether the processor is running this very action (not a call nested in the form)."""
+    turn = _CURRENT.get()
+    return turn is not None and turn.action is action
+
+
+def install(timeout_seconds: float = DEFAULT_ACTION_TIMEOUT_SECONDS) -> None:
+    """Patches Rasa once per process (later calls only update the timeout).
+
+    Args:
+        timeout_seconds: Upper bound of each action-server call.
+    """
+    _state["timeout"] = timeout_seconds
+    if _state["installed"]:
+        return
+    from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+    from rasa.core.actions.forms import FormAction
+    from rasa.core.processor import MessageProcessor
+
+    remote_run = RemoteAction.run
+    form_run = FormAction.run
+    run_action = MessageProcessor._run_action
+    parse_with_graph = MessageProcessor._parse_message_with_graph
+    handle_message = MessageProcessor.handle_message
+
+    async def guarded_handle_message(self: Any, message: Any) -> Any:
+        """MessageProcessor.handle_message with a fresh per-message failure flag."""
+        token = _MESSAGE_FAILED.set([False])
+        try:
+            return await handle_message(self, message)
+        finally:
+            _MESSAGE_FAILED.reset(token)
+
+    def bounded_parse(self: Any, message: Any, tracker: Any,
+                      only_output_properties: bool = True) -> dict[str, Any]:
+        """Classifies at most NLU_MAX_CHARS characters; the parse keeps the whole text."""
+        text = message.text
+        if not isinstance(text, str) or len(text) <= NLU_MAX_CHARS:
+            parsed: dict[str, Any] = parse_with_graph(self, message, tracker,
+                                                      only_output_properties)
+            return parsed
+        shortened = copy.copy(message)
+        shortened.text = text[:NLU_MAX_CHARS]
+        parsed = parse_with_graph(self, shortened, tracker, only_output_properties)
+        parsed["text"] = text
+        return parsed
+
+    async def guarded_remote_run(self: Any, output_channel: Any, nlg: Any, tracker: Any,
+                                 domain: Any) -> list[Any]:
+        """RemoteAction.run, bounded in time; failures become ActionServerUnavailable."""
+        failed = _MESSAGE_FAILED.get()
+        try:
+            if failed and failed[0]:
+                raise ActionServerUnavailable(f"{self.name()} skipped: server failed already")
+            try:
+                events: list[Any] = await asyncio.wait_for(
+                    remote_run(self, output_channel, nlg, tracker, domain), action_timeout()
+                )
+                return events
+            except ActionExecutionRejection:
+                raise
+            except asyncio.TimeoutError as exc:
+                logger.warning("Action server call %s timed out after %.1f s",
+                               self.name(), action_timeout())
+                if failed is not None:
+                    failed[0] = True
+                raise ActionServerUnavailable(f"{self.name()} timed out") from exc
+            except (aiohttp.ClientError, RasaException) as exc:
+                if isinstance(exc, ActionServerUnavailable):
+                    raise
+                logger.warning("Action server call %s failed: %s", self.name(),
+                               type(exc).__name__)
+                if failed is not None:
+                    failed[0] = True
+                raise ActionServerUnavailable(f"{self.name()} failed") from exc
+        except ActionServerUnavailable:
+            if _is_top_level(self):
+                return await _holding_events(self, output_channel, nlg, tracker, domain)
+            raise
+
+    async def guarded_form_run(self: Any, output_channel: Any, nlg: Any, tracker: Any,
+                               domain: Any) -> list[Any]:
+        """FormAction.run; a nested action-server failure becomes the holding reply."""
+        try:
+            events: list[Any] = await form_run(self, output_channel, nlg, tracker, domain)
+            return events
+        except ActionServerUnavailable:
+            if _is_top_level(self):
+                return await _holding_events(self, output_channel, nlg, tracker, domain)
+            raise
+
+    async def guarded_run_action(self: Any, action: Any, tracker: Any, output_channel: Any,
+                                 nlg: Any, prediction: Any) -> bool:
+        """MessageProcessor._run_action; stops predicting after a holding reply."""
+        turn = _Turn(action)
+        token = _CURRENT.set(turn)
+        try:
+            should_continue: bool = await run_action(self, action, tracker, output_channel,
+                                                     nlg, prediction)
+        finally:
+            _CURRENT.reset(token)
+        return False if turn.held else should_continue
+
+    RemoteAction.run = guarded_remote_run  # type: ignore[method-assign]
+    FormAction.run = guarded_form_run  # type: ignore[method-assign]
+    MessageProcessor._run_action = guarded_run_action  # type: ignore[method-assign]
+    MessageProcessor._parse_message_with_graph = bounded_parse  # type: ignore[method-assign]
+    MessageProcessor.handle_message = guarded_handle_message  # type: ignore[method-assign]
+    _state["installed"] = True
+    logger.info("Action-server guard installed (timeout %.1f s)", timeout_seconds)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class ReliabilityGuard(GraphComponent):
+    """No-op NLU component whose creation installs the action-server guard (see module doc)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """``action_timeout_seconds``: bound of every action-server call."""
+        return {"action_timeout_seconds": DEFAULT_ACTION_TIMEOUT_SECONDS}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ReliabilityGuard:
+        """Installs the guard (idempotent) and creates the component."""
+        install(_timeout_from(config, os.environ))
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Leaves messages unchanged."""
+        return messages
