@@ -23,8 +23,9 @@ trap stop INT TERM EXIT
 
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
 pids+=($!)
-.venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.yml \
+.venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.yml --enable-api \
   --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 --cors "*" \
+  ${RASA_TOKEN:+--auth-token "$RASA_TOKEN"} \
   >var/log/rasa.log 2>&1 &
 pids+=($!)
 .venv/bin/python -m service >var/log/service.log 2>&1 &
