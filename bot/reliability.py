@@ -41,6 +41,21 @@ hostile-input corpus (tests/hostile) showed one 20 000-character message driving
 19 GB and the OOM killer. The tracker, the action server and so the report still get the whole
 text (``UserUttered`` is built from the message, not the parse result), and the intake engine
 applies its own length limit to it.
+
+Hostile input at the door
+-------------------------
+Two more findings of the hostile corpus, fixed here because every channel passes through these
+two points:
+
+* A JSON ``"\\ud800"`` escape gives Python a lone surrogate. Saving it, the encrypted tracker store
+  raises ``UnicodeEncodeError`` (a ``ValueError``) inside Rasa's ``SQLTrackerStore.session_scope``,
+  which turns any ``ValueError`` into ``sys.exit(1)``: one request stopped the whole Rasa server.
+  ``MessageProcessor.handle_message`` now replaces lone surrogates (U+FFFD) in the text, sender id
+  and metadata before anything else sees them.
+* Rasa's REST channel calls ``request.json.get`` on whatever JSON arrives: a list, string, number
+  or ``null`` body answered 500, and a non-string ``message``/``sender`` failed later.
+  ``RestInput._extract_sender`` (the first thing its webhook calls) now refuses anything but an
+  object with a string ``sender`` and ``message`` (and object ``metadata``) with a 400.
 """
 
 from __future__ import annotations
@@ -158,6 +173,39 @@ def _slots_before_last_message(tracker: Any, domain: Any) -> list[Any]:
     return restored
 
 
+def clean_text(value: Any) -> Any:
+    """Replaces lone surrogates (not encodable as UTF-8) with U+FFFD, recursively."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {clean_text(k): clean_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_text(v) for v in value]
+    return value
+
+
+def _checked_rest_body(request: Any) -> dict[str, Any]:
+    """The REST webhook body if well-formed; else a 400 (sanic BadRequest)."""
+    from sanic.exceptions import InvalidUsage as BadRequest  # 400 in this Sanic version
+
+    body = request.json  # sanic answers 400 itself for unparseable JSON
+    if not isinstance(body, dict):
+        raise BadRequest("expected a JSON object")
+    if not isinstance(body.get("sender"), str) or not body["sender"].strip():
+        raise BadRequest("'sender' must be a non-empty string")
+    if not isinstance(body.get("message"), str):
+        raise BadRequest("'message' must be a string")
+    if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
+        raise BadRequest("'metadata' must be an object")
+    if body.get("input_channel") is not None and not isinstance(body["input_channel"], str):
+        raise BadRequest("'input_channel' must be a string")
+    return body
+
+
 def _is_top_level(action: Any) -> bool:
     """Whether the processor is running this very action (not a call nested in the form)."""
     turn = _CURRENT.get()
@@ -185,6 +233,9 @@ def install(timeout_seconds: float = DEFAULT_ACTION_TIMEOUT_SECONDS) -> None:
 
     async def guarded_handle_message(self: Any, message: Any) -> Any:
         """MessageProcessor.handle_message with a fresh per-message failure flag."""
+        message.text = clean_text(message.text)
+        message.sender_id = clean_text(message.sender_id)
+        message.metadata = clean_text(message.metadata)
         token = _MESSAGE_FAILED.set([False])
         try:
             return await handle_message(self, message)
@@ -266,6 +317,14 @@ def install(timeout_seconds: float = DEFAULT_ACTION_TIMEOUT_SECONDS) -> None:
     MessageProcessor._run_action = guarded_run_action  # type: ignore[method-assign]
     MessageProcessor._parse_message_with_graph = bounded_parse  # type: ignore[method-assign]
     MessageProcessor.handle_message = guarded_handle_message  # type: ignore[method-assign]
+
+    from rasa.core.channels.rest import RestInput
+
+    async def checked_extract_sender(self: Any, request: Any) -> str:
+        """RestInput._extract_sender, refusing malformed bodies with a 400."""
+        return str(_checked_rest_body(request)["sender"])
+
+    RestInput._extract_sender = checked_extract_sender  # type: ignore[method-assign]
     _state["installed"] = True
     logger.info("Action-server guard installed (timeout %.1f s)", timeout_seconds)
 
