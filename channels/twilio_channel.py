@@ -379,7 +379,8 @@ class TwilioInput(InputChannel):
     @staticmethod
     def _form(request: Request) -> dict[str, list[str]]:
         """Parses the form body keeping blank values (Twilio signs them; Sanic drops them)."""
-        return parse_qs(request.body.decode("utf-8"), keep_blank_values=True)
+        # errors="replace": undecodable bytes cannot match Twilio's signature (403), never a 500.
+        return parse_qs(request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
 
     def _signed_url(self, request: Request) -> str:
         """The URL Twilio signed: ``public_url`` behind a proxy, else the request URL."""

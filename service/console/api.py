@@ -60,7 +60,10 @@ def _error(message: str, status: int = 400) -> web.Response:
 async def login_post(request: web.Request) -> web.StreamResponse:
     """Checks the login CSRF pair, the rate limit, then the password; starts a session."""
     state = state_of(request)
-    form = await request.post()
+    try:
+        form = await request.post()
+    except ValueError:  # undecodable form or multipart without a boundary: the client's error
+        raise web.HTTPBadRequest() from None
     email = str(form.get("email") or "")
     password = str(form.get("password") or "")
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
