@@ -24,12 +24,15 @@ _ONLINE_WORDS = (
 
 
 def normalise_text(text: str) -> str:
-    """NFKC-normalises and trims a message, and removes invisible format characters.
+    """Trims a message and removes invisible format characters, keeping what was written.
 
-    Zero-width and bidi control characters (Unicode category Cf) are dropped so a pasted or
+    NFC only (canonical composition): NFKC would rewrite the person's words (full-width
+    punctuation, compatibility characters), and answers are stored as written. Matching uses
+    NFKC separately (`bot.commands.normalise`). Zero-width and bidi control characters (category
+    Cf, except the zero-width joiner that emoji and some scripts need) are dropped so a pasted or
     hostile message cannot hide text or reorder what a caseworker sees.
     """
-    text = unicodedata.normalize("NFKC", text or "")
+    text = unicodedata.normalize("NFC", text or "")
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf" or ch == "\u200d")
     return text.strip()
 

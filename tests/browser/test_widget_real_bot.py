@@ -17,7 +17,7 @@ from tests.browser.conftest import make_driver, wait_until
 from tests.e2e.conftest import Stack, start_stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
-REFERENCE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4})\b")
+REFERENCE = re.compile(r"(?<![0-9A-Z])([0-9A-Z]{4}-[0-9A-Z]{4})(?![0-9A-Z])")
 
 
 @pytest.fixture(scope="module")

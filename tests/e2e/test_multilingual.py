@@ -12,7 +12,7 @@ from bot.store import service
 from tests.e2e.conftest import RestChat, Stack
 
 pytestmark = pytest.mark.e2e
-REFERENCE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4})\b")
+REFERENCE = re.compile(r"(?<![0-9A-Z])([0-9A-Z]{4}-[0-9A-Z]{4})(?![0-9A-Z])")
 
 # opener, a description, a date answer and a place, as people would write them (invented).
 SCRIPTS = {

@@ -13,7 +13,7 @@ from tests.e2e.conftest import RestChat, Stack
 
 pytestmark = pytest.mark.e2e
 
-REFERENCE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4})\b")
+REFERENCE = re.compile(r"(?<![0-9A-Z])([0-9A-Z]{4}-[0-9A-Z]{4})(?![0-9A-Z])")
 
 
 def new_chat(stack: Stack) -> RestChat:
