@@ -3,7 +3,8 @@
 # missing. Never downloads a browser build of its own: the Debian packages are the only source.
 # Non-interactive: safe as root in CI with no stdin.
 set -euo pipefail
-if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+# Noto CJK so screenshots of Chinese/Japanese/Korean chats are readable (not boxes).
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -12,7 +13,7 @@ else
   sudo=
 fi
 export DEBIAN_FRONTEND=noninteractive
-echo "Installing chromium and chromium-driver (Debian packages)"
+echo "Installing chromium, chromium-driver and fonts-noto-cjk (Debian packages)"
 $sudo apt-get update -qq </dev/null
-$sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver </dev/null >/dev/null
+$sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-noto-cjk </dev/null >/dev/null
 /usr/bin/chromium --version 2>/dev/null || true

@@ -54,7 +54,8 @@ class Widget:
 
     def press(self, index: int) -> None:
         before = self.bot_count()
-        wait_until(lambda: len(self.buttons()) > index, timeout=30)[index].click()
+        wait_until(lambda: len(self.buttons()) > index, timeout=30)
+        self.buttons()[index].click()
         self.settle(before)
 
     def all_text(self) -> str:

@@ -21,7 +21,7 @@ from tests.faults.conftest import restart
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4})\b")
+REFERENCE = re.compile(r"(?<![0-9A-Z])([0-9A-Z]{4}-[0-9A-Z]{4})(?![0-9A-Z])")
 
 
 def holding_text(language: str) -> str:

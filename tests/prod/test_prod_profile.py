@@ -17,7 +17,7 @@ from tests.prod.conftest import ProdStack
 
 pytestmark = [pytest.mark.prod, pytest.mark.e2e]
 
-REFERENCE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4})\b")
+REFERENCE = re.compile(r"(?<![0-9A-Z])([0-9A-Z]{4}-[0-9A-Z]{4})(?![0-9A-Z])")
 
 
 def post(url: str, sender: str, message: str, timeout: float = 60) -> list[dict[str, Any]]:
