@@ -24,7 +24,7 @@ from tests.e2e.conftest import ROOT, RestChat, start_stack
 
 pytestmark = pytest.mark.e2e
 
-REFERENCE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4})\b")
+REFERENCE = re.compile(r"(?<![0-9A-Z])([0-9A-Z]{4}-[0-9A-Z]{4})(?![0-9A-Z])")
 
 
 def needles(sentence: str, token: str, last3: str) -> dict[str, bytes]:
