@@ -25,13 +25,15 @@ clear (see docs/privacy.md).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -96,6 +98,30 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         install_sqlite_pragmas(self.engine)
         self.engine.dispose()  # new connections get the pragmas
         logger.info("Encrypted tracker store ready (key %s)", self._keyring.primary_key_id)
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Iterator[Any]:
+        """Rasa's session scope without its `except ValueError: exit`.
+
+        Rasa's `SQLTrackerStore.session_scope` turns ANY ValueError raised inside it into
+        `print_error_and_exit` (it means "PostgreSQL schema missing"), so one malformed message
+        could stop the whole server. Here only the schema check keeps that meaning; any other
+        error rolls back and propagates as an ordinary exception (the message gets an error
+        reply, the server keeps running).
+        """
+        session = self.sessionmaker()
+        try:
+            ensure_schema_exists(session)
+        except ValueError as error:
+            session.close()
+            raise RuntimeError(f"PostgreSQL schema {error} not found in the database") from error
+        try:
+            yield session
+        except Exception:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Appends the tracker's new events, each encrypted and bound to its row."""

@@ -231,3 +231,18 @@ async def test_postgresql_round_trip_by_url() -> None:
         tracker_events.delete_conversations(engine, [sender])
         engine.dispose()
         store.engine.dispose()
+
+
+def test_a_value_error_while_saving_never_exits_the_server(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Rasa's own session scope calls sys.exit on ValueError; ours raises and keeps running."""
+    import pytest
+
+    from bot.crypto import Keyring
+    from bot.tracker_store import EncryptedSQLTrackerStore
+
+    store = EncryptedSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"), keyring=Keyring.generate())
+    with pytest.raises(ValueError):
+        with store.session_scope():
+            raise ValueError("bad data")
+    with store.session_scope() as session:  # still usable afterwards
+        assert session is not None
