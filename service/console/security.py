@@ -84,7 +84,10 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             return _refuse(request, 403, "cross-origin request refused")
         given = request.headers.get(CSRF_HEADER)
         if given is None and request.content_type == "application/x-www-form-urlencoded":
-            given = (await request.post()).get("csrf_token")  # type: ignore[assignment]
+            try:
+                given = (await request.post()).get("csrf_token")  # type: ignore[assignment]
+            except ValueError:  # undecodable or malformed form body: a 400, never a 500
+                return _refuse(request, 400, "malformed form body")
         if not csrf_matches(info.csrf_token, given if isinstance(given, str) else None):
             return _refuse(request, 403, "missing or wrong CSRF token")
     response = await handler(request)
