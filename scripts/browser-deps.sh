@@ -4,7 +4,7 @@
 # Non-interactive: safe as root in CI with no stdin.
 set -euo pipefail
 # Noto CJK so screenshots of Chinese/Japanese/Korean chats are readable (not boxes).
-if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
