@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -18,7 +20,8 @@ from bot.store.handoff_models import ConsoleUser, HandoffRequest
 
 logger = logging.getLogger(__name__)
 
-#: An operator counts as online while their console heartbeat is younger than this.
+#: An operator counts as online while their console heartbeat is younger than this
+#: (``HANDOFF_ONLINE_SECONDS`` overrides it; see :func:`online_window`).
 ONLINE_WINDOW = dt.timedelta(seconds=60)
 OPEN_STATUSES = ("waiting", "active")
 
@@ -32,6 +35,16 @@ class QueuePlace:
     status: str
 
 
+def online_window(environ: Mapping[str, str] | None = None) -> dt.timedelta:
+    """How long a heartbeat keeps an operator online (``HANDOFF_ONLINE_SECONDS``, default 60)."""
+    env = os.environ if environ is None else environ
+    try:
+        seconds = float(env.get("HANDOFF_ONLINE_SECONDS", "").strip() or 0)
+    except ValueError:
+        seconds = 0
+    return dt.timedelta(seconds=seconds) if seconds > 0 else ONLINE_WINDOW
+
+
 def _online_operators(session: Session, now: dt.datetime) -> list[ConsoleUser]:
     return list(
         session.scalars(
@@ -39,7 +52,7 @@ def _online_operators(session: Session, now: dt.datetime) -> list[ConsoleUser]:
                 ConsoleUser.role.in_(("operator", "admin")),
                 ConsoleUser.active.is_(True),
                 ConsoleUser.available.is_(True),
-                ConsoleUser.last_seen_at >= now - ONLINE_WINDOW,
+                ConsoleUser.last_seen_at >= now - online_window(),
             )
         )
     )
