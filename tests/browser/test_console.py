@@ -102,6 +102,17 @@ def _prepare_store(var_dir: Path) -> dict[str, str]:
     return env
 
 
+def _fresh(driver: Any, selector: str, check: Any) -> bool:
+    """Runs `check` on the first element matching `selector`; False if absent or re-rendered."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        found = driver.find_elements(By.CSS_SELECTOR, selector)
+        return bool(found) and bool(check(found[0]))
+    except StaleElementReferenceException:
+        return False
+
+
 def test_operator_logs_in_accepts_a_chat_and_replies(
     tmp_path: Path, fake_rasa_url: tuple[FakeRasa, str]
 ) -> None:
@@ -118,12 +129,10 @@ def test_operator_logs_in_accepts_a_chat_and_replies(
             driver.find_element(By.ID, "email").send_keys("op@example.org")
             driver.find_element(By.ID, "password").send_keys(PASSWORD)
             driver.find_element(By.ID, "login").click()
-            accept = wait_until(
-                lambda: driver.find_elements(By.CSS_SELECTOR, "#live button.accept"), timeout=15
-            )
-            row = driver.find_element(By.CSS_SELECTOR, "#live tbody tr")
-            assert "vi" in row.text
-            accept[0].click()
+            # The queue re-renders every few seconds: re-find elements on each try, so a row
+            # replaced between finding and reading it is simply read again.
+            wait_until(lambda: _fresh(driver, "#live tbody tr", lambda r: "vi" in r.text), 15)
+            wait_until(lambda: _fresh(driver, "#live button.accept", lambda b: b.click() or True), 15)
             wait_until(lambda: "/console/live/" in driver.current_url, timeout=15)
             assert fake.paused(CID)
             fake.person_says(CID, "Invented: xin chào, is anyone there?")
