@@ -46,7 +46,7 @@ class SocketIOChannel(SocketIOInput):
         assert sio is not None  # set by super().blueprint
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: Any) -> None:
+        async def session_request(sid: str, data: Any = None) -> None:
             session_id = safe_session_id(data)
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=self.namespace)

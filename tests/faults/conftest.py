@@ -116,13 +116,17 @@ def fakes() -> Iterator[tuple[FakeTwilio, FakeTelegram]]:
 
 def write_channel_credentials(tmp: Path, twilio_url: str, telegram_url: str,
                               rasa_port_hint: str = "") -> Path:
-    """credentials.yml with REST, Twilio and Telegram pointed at the fake APIs.
+    """credentials.yml with REST, socket.io, Twilio and Telegram (the last two at the fake APIs).
 
     ``public_url`` is fixed so a webhook signed for it is valid on any of the Rasa processes
     (as behind a load balancer).
     """
     creds = {
         "rest": None,
+        "channels.socketio_channel.SocketIOChannel": {
+            "user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
+            "session_persistence": True, "metadata_key": "customData",
+        },
         "channels.twilio_channel.TwilioInput": {
             "account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN,
             "twilio_number": TWILIO_SMS, "whatsapp_number": TWILIO_WHATSAPP,
