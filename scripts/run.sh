@@ -11,6 +11,13 @@ RASA_PORT="${RASA_PORT:-5005}"; ACTION_PORT="${ACTION_PORT:-5055}"; SERVICE_PORT
 export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}" SERVICE_PORT
 . scripts/channel-env.sh
 mkdir -p var/log
+# Refuse to start beside another copy: its health checks would answer for ours.
+for port in "$RASA_PORT" "$ACTION_PORT" "$SERVICE_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "error: port $port is already in use (is the service already running?). Stop it, or set RASA_PORT/ACTION_PORT/SERVICE_PORT." >&2
+    exit 1
+  fi
+done
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -19,7 +26,8 @@ stop() {
   wait 2>/dev/null || true
   echo "Stopped."
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
 pids+=($!)
