@@ -100,6 +100,17 @@ async def _until(ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float 
         assert message["type"] != "error", message
 
 
+async def _waiting_chat(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    """The waiting live chat, from the first queue broadcast that has one (a broadcast sent just
+    before the person joined the queue has none)."""
+    while True:
+        queue = await _until(ws, "queue")
+        waiting = [c for c in queue["live"] if c["status"] == "waiting"]
+        if waiting:
+            assert len(waiting) == 1, waiting
+            return waiting[0]
+
+
 def _start_report(chat: RestChat) -> None:
     replies = chat.say("hello")
     if any("lang:" in p for p in chat.payloads(replies)):
@@ -149,8 +160,7 @@ async def test_live_handoff_and_back_to_the_report(in_hours: Stack) -> None:
     queued = chat.text(chat.say("talk to a person"))
     assert "number 1 in the queue" in queued
 
-    queue = await _until(ws, "queue")
-    [waiting] = [c for c in queue["live"] if c["status"] == "waiting"]
+    waiting = await _waiting_chat(ws)
     await ws.send_json({"type": "accept", "id": waiting["id"], "csrf_token": csrf})
     await _until(ws, "ok")
 
