@@ -21,7 +21,13 @@ from bot import commands
 from bot.i18n import buttons
 from bot.intake import options as o
 from bot.intake.dates import parse_when
-from bot.intake.validators import classify_location, has_words, normalise_text, parse_email, parse_phone
+from bot.intake.validators import (
+    classify_location,
+    has_words,
+    normalise_text,
+    parse_email,
+    parse_phone,
+)
 
 Slots = dict[str, Any]
 
@@ -188,11 +194,9 @@ def handle_answer(
         # The model's intent alone may act as a command only on questions answered with choices:
         # on free-text questions a name like "Sam Person" or a town must never become "talk to a
         # person" (the lexicon's exact phrases still work there).
-        free_text = requested in ("description", "location", "perpetrator", "contact_name",
-                                  "contact_email", "contact_phone", "safe_times", "incident_date")
         if (
             command is None
-            and not free_text
+            and _HANDLERS.get(requested) not in _FREE_TEXT_HANDLERS
             and answer.intent in commands.SHORT_COMMANDS
             and commands.is_short(text)
             and answer.intent_confidence >= 0.85
@@ -545,3 +549,6 @@ _HANDLERS = {
     "safe_times": _free_text,
     "summary_confirmed": _summary,
 }
+
+#: Handlers of questions answered in the person's own words (not by choosing an option).
+_FREE_TEXT_HANDLERS = (_description, _when, _where, _free_text, _phone, _email)

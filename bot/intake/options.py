@@ -116,19 +116,6 @@ FREE_TEXT_LIMITS = {
 DESCRIPTION_LIMIT = 5000
 
 #: Fields the person can pick to change (at the summary or mid-way), in summary order.
-EDITABLE_FIELDS = (
-    "reporter_role",
-    "description",
-    "incident_types",
-    "incident_date",
-    "location",
-    "place_type",
-    "motivations",
-    "perpetrator",
-    "support_needs",
-    "police",
-    "caseworker",
-    "contact",
-)
+EDITABLE_FIELDS = (*DATA_SLOTS[: DATA_SLOTS.index("partner_sharing")], "contact")
 
 SKIPPED = "skipped"
