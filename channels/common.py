@@ -601,3 +601,24 @@ class BackgroundTasks:
         """Waits for every pending task (tests, graceful shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def channel_parts(config: Any, label: str, missing: str) -> tuple[Any, ChannelStore | None]:
+    """The (config, store) a channel starts with; (None, None) leaves it disabled.
+
+    A channel never stops Rasa from starting: missing credentials or an unreachable case store
+    disable just that channel, with one log line naming the reason (never a credential).
+
+    Args:
+        config: The parsed channel config, or None when credentials are missing or invalid.
+        label: The channel's name in log lines ("Twilio", "Telegram").
+        missing: What is missing when `config` is None, for the log line.
+    """
+    if config is None:
+        logger.warning("%s channel disabled: %s", label, missing)
+        return None, None
+    try:
+        return config, ServiceChannelStore.from_env()
+    except Exception as exc:  # the channel must not stop Rasa from starting
+        logger.error("%s channel disabled: case store unavailable (%s)", label, type(exc).__name__)
+        return None, None

@@ -49,8 +49,8 @@ from channels.common import (
     UNSUPPORTED_MEDIA,
     BackgroundTasks,
     ChannelStore,
-    ServiceChannelStore,
     build_metadata,
+    channel_parts,
     has_waiters,
     inform_payload,
     language_hint_from_locale,
@@ -259,16 +259,7 @@ class TelegramInput(InputChannel):
             The channel.
         """
         config = TelegramConfig.from_credentials(credentials or {})
-        if config is None:
-            logger.warning("Telegram channel disabled: token/secret_token missing or invalid")
-            return cls(None, None)
-        try:
-            store: ChannelStore | None = ServiceChannelStore.from_env()
-        except Exception as exc:  # the channel must not stop Rasa from starting
-            logger.error("Telegram channel disabled: case store unavailable (%s)",
-                         type(exc).__name__)
-            return cls(None, None)
-        return cls(config, store)
+        return cls(*channel_parts(config, "Telegram", "token/secret_token missing or invalid"))
 
     def __init__(self, config: TelegramConfig | None, store: ChannelStore | None,
                  bot: Bot | None = None) -> None:

@@ -48,8 +48,8 @@ from channels.common import (
     BackgroundTasks,
     ChannelStore,
     Option,
-    ServiceChannelStore,
     build_metadata,
+    channel_parts,
     has_waiters,
     inform_payload,
     language_hint_from_phone,
@@ -332,16 +332,7 @@ class TwilioInput(InputChannel):
             The channel.
         """
         config = TwilioConfig.from_credentials(credentials or {})
-        if config is None:
-            logger.warning("Twilio channel disabled: account_sid/auth_token not configured")
-            return cls(None, None)
-        try:
-            store: ChannelStore | None = ServiceChannelStore.from_env()
-        except Exception as exc:  # the channel must not stop Rasa from starting
-            logger.error("Twilio channel disabled: case store unavailable (%s)",
-                         type(exc).__name__)
-            return cls(None, None)
-        return cls(config, store)
+        return cls(*channel_parts(config, "Twilio", "account_sid/auth_token not configured"))
 
     def __init__(self, config: TwilioConfig | None, store: ChannelStore | None) -> None:
         """Creates the channel.
