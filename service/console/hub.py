@@ -67,10 +67,14 @@ class Hub:
             now = self.state.now()
             await self.state.run(lambda s: live.heartbeat(s, user.id, now=now, online=False))
 
-    async def _send(self, user_id: int, message: dict[str, Any]) -> None:
+    async def _send(self, user_id: int, message: dict[str, Any]) -> int:
+        """Sends to every socket the user has open; returns how many took the message."""
+        delivered = 0
         for ws in list(self.sockets.get(user_id, ())):
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await ws.send_json(message)
+                delivered += 1
+        return delivered
 
     async def _broadcast(self, message: dict[str, Any]) -> None:
         for user_id in list(self.sockets):
@@ -142,6 +146,11 @@ class Hub:
         request = await self.state.run(lambda s: live.get_request(s, request_id))
         if request is None or request.operator_id is None or self.state.transcript is None:
             return
+        if not self.sockets.get(request.operator_id):
+            # The operator is between pages (or offline): hold the lines back rather than mark
+            # them seen, so they are pushed once a socket is open again. The live page also
+            # re-reads the whole transcript whenever its socket opens.
+            return
         after = self._seen.get(request_id, request.accepted_at.timestamp())
         try:
             lines = await self.state.transcript.lines(request.conversation_id, after=after)
@@ -151,7 +160,9 @@ class Hub:
         for line in lines:
             if line.sender != "person":
                 continue  # the operator's own lines are echoed when sent
-            await self._send(request.operator_id, _line_message(request_id, line))
+            if not await self._send(request.operator_id, _line_message(request_id, line)):
+                return  # the socket closed meanwhile: this line and later ones go next round
+            self._seen[request_id] = line.at
         if lines:
             self._seen[request_id] = max(line.at for line in lines)
 

@@ -35,11 +35,15 @@
   // -- live socket ------------------------------------------------------------------------------
   let socket = null;
   const handlers = [];
+  const onOpen = [];  // pages that must catch up on what was pushed while no socket was open
   function connect() {
     if (!["operator", "admin"].includes(body.dataset.role)) return;
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/api/live/ws");
-    socket.onopen = () => { const p = $("presence"); if (p) { p.textContent = "online"; p.classList.add("online"); } };
+    socket.onopen = () => {
+      const p = $("presence"); if (p) { p.textContent = "online"; p.classList.add("online"); }
+      onOpen.forEach((f) => f());
+    };
     socket.onclose = () => {
       const p = $("presence"); if (p) { p.textContent = "offline"; p.classList.remove("online"); }
       setTimeout(connect, 3000);
@@ -114,9 +118,14 @@
       li.className = line.sender; li.textContent = line.sender + ": " + line.text;
       list.appendChild(li); list.scrollTop = list.scrollHeight;
     }
-    const t = await api("/api/live/" + id);
-    $("chat-meta").textContent = "· " + t.language + (t.interpreter_needed ? " · interpreter needed" : "") + " · " + t.channel + " · " + t.status;
-    t.lines.forEach(add);
+    async function load() {
+      const t = await api("/api/live/" + id);
+      $("chat-meta").textContent = "· " + t.language + (t.interpreter_needed ? " · interpreter needed" : "") + " · " + t.channel + " · " + t.status;
+      t.lines.forEach(add);
+    }
+    // A line the person sent while this page had no socket (page load, reconnect) is read here.
+    onOpen.push(() => load().catch((e) => status(e.message)));
+    await load();
     handlers.push((m) => {
       if (m.type === "line" && String(m.id) === String(id)) add(m);
       if (m.type === "error") status(m.error);

@@ -3,6 +3,7 @@ hand back (resume + re-ask), and the time-out that gives the conversation back t
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -108,3 +109,34 @@ async def test_nobody_accepts_in_time_the_bot_offers_a_callback(
     assert (CID, "utter_handoff_timeout", None) in fake.executed
     with session_factory() as session:
         assert live.get_request(session, request_id).status == "timed_out"
+
+
+async def test_a_line_sent_while_the_operator_has_no_socket_is_pushed_once_one_opens(
+    make_console: MakeConsole, users: Any, session_factory: Any, fake_rasa: Any
+) -> None:
+    """Accepting navigates to the live page, so for a moment the operator has no socket: a line
+    the person sends then must not be marked seen and lost (the flaky browser test's cause)."""
+    fake, _server = fake_rasa
+    request_id = await _queue_request(session_factory, users)
+    client = await make_console()
+    csrf = await login(client, "operator@example.org")
+    response = await client.post(
+        f"/api/live/{request_id}/accept", json={}, headers={"X-CSRF-Token": csrf}
+    )
+    assert response.status == 200
+    fake.person_says(CID, "Invented: hello, anyone?")
+    await console_state(client).hub.tick()  # nobody to push to: held back
+
+    ws = await client.ws_connect(
+        "/api/live/ws", headers={"Origin": str(client.make_url("")).rstrip("/")}
+    )
+    await console_state(client).hub.tick()
+    message = await asyncio.wait_for(_next_line(ws), timeout=5)
+    assert message["sender"] == "person" and message["text"] == "Invented: hello, anyone?"
+    await ws.close()
+
+
+async def _next_line(ws: Any) -> dict[str, Any]:
+    while (message := await ws.receive_json())["type"] != "line":
+        pass
+    return message
