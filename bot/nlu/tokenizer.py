@@ -3,8 +3,10 @@
 Rasa's WhitespaceTokenizer turns a whole Chinese, Japanese, Thai, Burmese or Khmer sentence into
 one token; Jieba covers Chinese only, and the ICU word breaker needs a native library that does
 not install from PyPI here. So this splits runs of those scripts into grapheme clusters (as
-multilingual BERT-style models do for CJK) — with character n-gram features on top this gives the
-classifier real sub-sentence units — and splits everything else on whitespace/punctuation.
+multilingual BERT-style models do for CJK) plus the overlapping pairs of neighbouring graphemes
+(the "bigram indexing" of CJK search engines: いいえ → い, いい, い, いえ, え), so that the
+featurizers see two-character words such as 不要, 취소 or ไม่ as units, and splits everything else
+on whitespace/punctuation. Held-out macro-F1 with pairs vs graphemes alone: `make eval`.
 """
 
 from __future__ import annotations
@@ -24,11 +26,26 @@ _UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Myanmar}\p{Khmer}
 _TOKEN = regex.compile(
     rf"(?:(?=[{_UNSPACED}])\X)|[^\s{_UNSPACED}\p{{P}}\p{{S}}]+|[\p{{So}}]", regex.UNICODE
 )
+_UNSPACED_START = regex.compile(rf"[{_UNSPACED}]")
 
 
 def split_words(text: str) -> list[tuple[str, int]]:
     """(token, start offset) pairs: graphemes in unspaced scripts, words elsewhere."""
     return [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
+
+
+def split_with_pairs(text: str) -> list[tuple[str, int]]:
+    """Like :func:`split_words`, plus each pair of adjacent graphemes of an unspaced-script run."""
+    pieces = split_words(text)
+    result: list[tuple[str, int]] = []
+    for index, (word, start) in enumerate(pieces):
+        result.append((word, start))
+        if index + 1 == len(pieces) or not _UNSPACED_START.match(word):
+            continue
+        following, next_start = pieces[index + 1]
+        if next_start == start + len(word) and _UNSPACED_START.match(following):
+            result.append((word + following, start))
+    return result
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -59,7 +76,7 @@ class ScriptAwareTokenizer(Tokenizer):
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         """Tokenizes one attribute of a message."""
         text = message.get(attribute) or ""
-        pieces = split_words(text)
+        pieces = split_with_pairs(text)
         if not pieces:
             return [Token(text, 0)] if text else []
         return self._apply_token_pattern([Token(word, start) for word, start in pieces])
