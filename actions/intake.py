@@ -37,7 +37,21 @@ REPORT_SLOTS = (
     "date_to",
     "location_kind",
     "draft_id",
+    "draft_saved",
+    "switch_to_access",
+    "resume_draft",
     "requested_slot",
+)
+
+#: What a saved draft keeps: the answers and the form's own working state (not its controls).
+DRAFT_SLOTS = (
+    *o.DATA_SLOTS,
+    "description_parts",
+    "pending_choices",
+    "date_from",
+    "date_to",
+    "location_kind",
+    "draft_id",
 )
 
 
@@ -72,11 +86,41 @@ class ValidateReportForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if not requested:
             return []  # the form is being activated: nothing has been asked yet
+        answer = answer_of(tracker)
         turn = engine.handle_answer(
-            dict(tracker.slots), requested, answer_of(tracker), domain, language_of(tracker)
+            dict(tracker.slots), requested, answer, domain, language_of(tracker)
         )
+        if requested == "draft_secret" and set(turn.updates) == {"draft_secret"} and not turn.responses:
+            return self._save_draft(dispatcher, tracker, answer.text)
         say(dispatcher, expand_responses(turn.responses, tracker))
         return [SlotSet(name, value) for name, value in turn.updates.items()]
+
+    @staticmethod
+    def _save_draft(
+        dispatcher: CollectingDispatcher, tracker: Tracker, secret: str
+    ) -> list[EventType]:
+        """Saves the unfinished report under a code and the secret word just typed."""
+        from actions.store import draft_days, save_draft
+        from bot.store.person import valid_secret
+
+        if answer_of(tracker).is_payload or not valid_secret(secret):
+            dispatcher.utter_message(response="utter_secret_too_short")
+            return [SlotSet("draft_secret", None)]
+        answers = {
+            name: tracker.get_slot(name)
+            for name in DRAFT_SLOTS
+            if tracker.get_slot(name) is not None
+        }
+        try:
+            code = save_draft(
+                answers, secret, language=language_of(tracker), conversation_key=tracker.sender_id
+            )
+        except Exception:  # noqa: BLE001 - a kind answer, the answers stay in the form
+            logger.exception("saving a draft failed; the report continues here")
+            dispatcher.utter_message(response="utter_submit_failed")
+            return [SlotSet("draft_secret", None), SlotSet("pending_control", None)]
+        dispatcher.utter_message(response="utter_draft_saved", reference=code, days=draft_days())
+        return [SlotSet("draft_secret", None), SlotSet("pending_control", None), SlotSet("draft_saved", True)]
 
 
 class ActionAskDescription(Action):
@@ -169,7 +213,7 @@ class ActionStartReport(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_welcome")
-        events = _reset_events({"draft_id": uuid.uuid4().hex})
+        events = [*_reset_events({"draft_id": uuid.uuid4().hex}), SlotSet("erase_pending", None)]
         if tracker.get_slot("language_ask") and not tracker.get_slot("language_locked"):
             events.append(SlotSet("pending_control", "language_choice"))
         return events
@@ -184,9 +228,19 @@ class ActionFinishReport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.get_slot("switch_to_access"):
+            return [*_reset_events(), FollowupAction("action_start_access")]
+        if tracker.get_slot("draft_saved"):
+            # The answers now live only in the saved draft: this chat is erased, so the
+            # conversation that saved it and the one that continues it are never linked.
+            return [*_reset_events(), *erase_events(tracker)]
+        if tracker.get_slot("erase_requested"):
+            dispatcher.utter_message(response="utter_erased")
+            return [*_reset_events(), *erase_events(tracker)]
         if tracker.get_slot("stop_confirmed"):
+            # "What you've told me so far will be deleted": the transcript too.
             dispatcher.utter_message(response="utter_stopped")
-            return _reset_events()
+            return [*_reset_events(), *erase_events(tracker)]
         if tracker.get_slot("summary_confirmed") is not True:
             return []
         from actions.store import submit  # imported late: the store opens files on first use
@@ -208,4 +262,16 @@ class ActionFinishReport(Action):
             return [SlotSet("summary_confirmed", None), FollowupAction("report_form")]
         for response in next_steps(dict(tracker.slots)):
             dispatcher.utter_message(response=response, reference=reference)
+        dispatcher.utter_message(response="utter_offer_secret")
         return [*_reset_events(), SlotSet("last_reference", reference)]
+
+
+def erase_events(tracker: Tracker) -> list[EventType]:
+    """Erases this conversation: loose evidence now, every stored event when Rasa saves."""
+    from actions.store import erase_loose_evidence
+
+    try:
+        erase_loose_evidence(tracker.sender_id)
+    except Exception:  # noqa: BLE001 - the transcript is still erased; retention gets the rest
+        logger.exception("deleting the conversation's unsent evidence failed")
+    return [SlotSet("erase_requested", True)]

@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     revision.set_defaults(handler=_db_revision)
 
     cases = groups.add_parser("cases", help="inspect cases").add_subparsers(
-        metavar="{list,show,export,erase}"
+        metavar="{list,show,referral-sent,export,erase}"
     )
     listing = cases.add_parser("list", help="table of cases, newest first")
     listing.add_argument("--limit", type=int, default=None)
@@ -95,7 +95,13 @@ def _parser() -> argparse.ArgumentParser:
     show = cases.add_parser("show", help="one case as JSON (decrypted)")
     show.add_argument("reference")
     show.set_defaults(handler=_cases_show)
-    from bot.privacy.cli import add_case_commands, add_parser as add_privacy_parser
+    sent = cases.add_parser(
+        "referral-sent", help="record that a case's police referral was passed to the police"
+    )
+    sent.add_argument("reference")
+    sent.set_defaults(handler=_cases_referral_sent)
+    from bot.privacy.cli import add_case_commands
+    from bot.privacy.cli import add_parser as add_privacy_parser
 
     add_case_commands(cases)
 
@@ -189,6 +195,25 @@ def _cases_show(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cases_referral_sent(settings: Settings, args: argparse.Namespace) -> int:
+    """Only a pending referral (consented, not withdrawn) can be marked as sent."""
+    from datetime import datetime, timezone
+
+    from bot.store import person
+
+    with _sessions(settings)() as session:
+        try:
+            done = person.mark_police_referral_sent(
+                session, args.reference, now=datetime.now(timezone.utc)
+            )
+        except person.AccessError:
+            raise CliError(f"no case with reference {args.reference!r}") from None
+    if not done:
+        raise CliError("this case has no pending police referral (none asked for, withdrawn or sent)")
+    print("Police referral recorded as sent.")
+    return 0
+
+
 def _keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
     from bot.store.service import reencrypt_all
 
@@ -208,6 +233,7 @@ def _keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"Primary key {old_primary} -> {new_primary}; re-encrypted {stats.incident_details} "
         f"incident, {stats.contact_details} contact, {stats.channel_addresses} address records, "
+        f"{stats.other_records} notes/callbacks/additions/saved drafts, "
         f"{stats.evidence_files} evidence files and {events or 0} tracker events. "
         "Restart running services."
     )

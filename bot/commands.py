@@ -18,7 +18,21 @@ import yaml
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 
 #: Commands recognised only in short messages (a long message is an answer, not a command).
-SHORT_COMMANDS = ("stop", "help", "human", "skip", "done", "change_language", "change_answer")
+#: "erase" (exit/delete: end and erase the conversation) is tried before "stop" (stop the report,
+#: after a confirmation); "my_report" opens a submitted report or a saved draft by its reference;
+#: "save" keeps the unfinished report to continue later, on any channel.
+SHORT_COMMANDS = (
+    "erase",
+    "stop",
+    "help",
+    "human",
+    "skip",
+    "done",
+    "change_language",
+    "change_answer",
+    "my_report",
+    "save",
+)
 SHORT_MESSAGE_WORDS = 6
 SHORT_MESSAGE_CHARS = 40
 # Not `re`'s \W: it counts the combining vowel marks of Thai, Burmese and Khmer as punctuation.
@@ -109,7 +123,7 @@ def command(text: str) -> str | None:
             stripped = _remove(stripped, filler)
         forms = {_squash(norm), _squash(stripped)} - {""}
         for name in SHORT_COMMANDS:
-            phrases = by_command.get(name, ())
+            phrases = by_command.get(name, set())
             if forms & phrases:
                 return name
     return None

@@ -124,7 +124,15 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             session.close()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Appends the tracker's new events, each encrypted and bound to its row."""
+        """Appends the tracker's new events, each encrypted and bound to its row.
+
+        A tracker whose ``erase_requested`` slot is set (the person typed "exit"/"delete", or
+        stopped or saved their report) is erased instead: every stored event of the
+        conversation is deleted and nothing is written, so the next message starts afresh.
+        """
+        if tracker.get_slot("erase_requested") is True:
+            self.erase(tracker.sender_id)
+            return
         await self.stream_events(tracker)
         with self.session_scope() as session:
             for event in self._additional_events(session, tracker):
@@ -144,6 +152,18 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                 )
             session.commit()
         logger.debug("Tracker stored (encrypted)")
+
+    def erase(self, sender_id: str) -> int:
+        """Deletes every stored event of one conversation; returns how many."""
+        with self.session_scope() as session:
+            count = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+        logger.info("Conversation erased at the person's request (%d events)", count)
+        return int(count)
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool

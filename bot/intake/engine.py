@@ -31,6 +31,11 @@ from bot.intake.validators import (
 
 Slots = dict[str, Any]
 
+#: The least confidence at which the model's affirm/deny counts as a typed yes/no. The classifier's
+#: probabilities are calibrated over 16 intents (bot/nlu/classifier.py), so a clear "아니요" or
+#: "có" scores 0.4-0.6 as the top intent; buttons, numbers and the option words need no model.
+YES_NO_MIN_CONFIDENCE = 0.35
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -76,7 +81,9 @@ def required_slots(slots: Slots) -> list[str]:
 
     An empty list ends the form (used when the person confirmed they want to stop).
     """
-    if _get(slots, "stop_confirmed"):
+    if _get(slots, "stop_confirmed") or _get(slots, "erase_requested"):
+        return []
+    if _get(slots, "draft_saved") or _get(slots, "switch_to_access"):
         return []
     result: list[str] = []
     pending = _get(slots, "pending_control")
@@ -140,9 +147,9 @@ def _match_choices(
 def _yes_no(answer: Answer) -> str | None:
     if answer.choice in o.YES_NO:
         return answer.choice
-    if answer.intent == "affirm" and answer.intent_confidence >= 0.5:
+    if answer.intent == "affirm" and answer.intent_confidence >= YES_NO_MIN_CONFIDENCE:
         return "yes"
-    if answer.intent == "deny" and answer.intent_confidence >= 0.5:
+    if answer.intent == "deny" and answer.intent_confidence >= YES_NO_MIN_CONFIDENCE:
         return "no"
     return None
 
@@ -216,8 +223,30 @@ def handle_answer(
     if command == "stop":
         turn.updates["pending_control"] = "confirm_stop"
         return turn
+    if command == "erase":
+        # "Exit"/"delete": erase at once, unless a report was already sent in this conversation.
+        if _get(slots, "last_reference"):
+            turn.updates["pending_control"] = "confirm_erase"
+        else:
+            turn.updates["erase_requested"] = True
+        return turn
+    # The slot asked holds this very message (Rasa's from_text mapping ran first): not an answer.
+    answered = has_answers({**slots, requested: None})
+    if command == "save":
+        if answered:
+            turn.updates["pending_control"] = "draft_secret"
+        else:
+            turn.say("utter_draft_nothing_to_save")
+        return turn
+    if command == "my_report" or answer.choice == "my_report":
+        if answered:
+            turn.say("utter_access_finish_first")
+        else:
+            turn.updates["switch_to_access"] = True
+        return turn
     if command == "help":
         turn.say("utter_help")
+        turn.say("utter_help_my_report")
         return turn
     if command == "human":
         turn.say("utter_human_hours")
@@ -263,6 +292,13 @@ def handle_answer(
         return turn
     handler(slots, requested, answer, text, turn, domain, language, today)
     return turn
+
+
+def has_answers(slots: Slots) -> bool:
+    """True once the person has answered any question of the report (or started describing)."""
+    return any(slots.get(name) is not None for name in o.DATA_SLOTS) or bool(
+        slots.get("description_parts")
+    )
 
 
 def _reask_kindly(text: str, turn: Turn, unclear: str = "utter_unclear_choice") -> None:
@@ -466,13 +502,20 @@ def _handle_control(
         )
         if choice is None and command == "stop":
             choice = "yes"
-        if choice == "yes":
-            turn.updates.update({"stop_confirmed": True, "pending_control": None})
-        elif choice == "no":
+        return _confirm(turn, text, choice, "stop_confirmed", "utter_carry_on")
+    if requested == "confirm_erase":
+        choice = "yes" if answer.choice == "confirm_erase" or command == "erase" else _yes_no(answer)
+        return _confirm(turn, text, choice, "erase_requested", "utter_erase_cancelled")
+    if requested == "draft_secret":
+        # Only the way out is decided here; the secret word itself is taken by the action, which
+        # saves the draft (it needs the store): see actions/intake.py.
+        if command in ("skip", "done") or answer.choice in ("no", "cancel") or _is_cancel(text):
             turn.updates["pending_control"] = None
             turn.say("utter_carry_on")
-        else:
-            _reask_kindly(text, turn)
+        elif command == "stop":
+            turn.updates["pending_control"] = "confirm_stop"
+        elif command == "erase":
+            turn.updates.update({"erase_requested": True, "pending_control": None})
         return turn
     if requested == "language_choice":
         # The language itself is set by the global slot-mapping action, which sees every message
@@ -509,6 +552,23 @@ def _handle_control(
             turn.updates[name] = None
         return turn
     return turn
+
+
+def _confirm(turn: Turn, text: str, choice: str | None, flag: str, on_no: str) -> Turn:
+    """A yes/no confirmation: yes sets `flag` (which ends the form), no says `on_no`."""
+    if choice == "yes":
+        turn.updates.update({flag: True, "pending_control": None})
+    elif choice == "no":
+        turn.updates["pending_control"] = None
+        turn.say(on_no)
+    else:
+        _reask_kindly(text, turn)
+    return turn
+
+
+def _is_cancel(text: str) -> bool:
+    """ "cancel" typed at the secret-word question (a stop word in the lexicon) means carry on."""
+    return commands.normalise(text) in ("cancel", "no")
 
 
 def _slots_of_field(name: str) -> tuple[str, ...]:
@@ -549,6 +609,9 @@ _HANDLERS = {
     "safe_times": _free_text,
     "summary_confirmed": _summary,
 }
+
+#: Public name of the choice matcher (the access form maps its menus the same way).
+match_choices = _match_choices
 
 #: Handlers of questions answered in the person's own words (not by choosing an option).
 _FREE_TEXT_HANDLERS = (_description, _when, _where, _free_text, _phone, _email)

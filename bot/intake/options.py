@@ -72,7 +72,7 @@ DATA_SLOTS = (
 )
 
 #: Slots that only steer the conversation (asked when a flag calls for them).
-CONTROL_SLOTS = ("language_choice", "confirm_stop", "field_to_change")
+CONTROL_SLOTS = ("language_choice", "confirm_stop", "field_to_change", "confirm_erase", "draft_secret")
 
 #: Choices offered for each slot answered with buttons (order = the numbers people may type).
 CHOICES: dict[str, tuple[str, ...]] = {

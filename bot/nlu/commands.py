@@ -21,6 +21,8 @@ from bot import commands
 _INTENT_OF_COMMAND = {
     "emergency": "emergency",
     "stop": "stop",
+    "erase": "stop",  # exit/delete: the stop rules and the form tell it apart by its words
+    "my_report": "my_report",
     "help": "help",
     "human": "human",
     "skip": "skip",

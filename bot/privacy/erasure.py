@@ -117,6 +117,9 @@ def export_case(
             }
             for t in session.scalars(select(CallbackTask).where(CallbackTask.case_id == case_id))
         ]
+        from bot.store.person import additions
+
+        case["additions"] = additions(session, keyring, normalised)
         case["access_log"] = [
             {"at": e.at.isoformat(), "action": e.action}
             for e in session.scalars(

@@ -63,6 +63,7 @@ class RetentionReport:
     loose_evidence_deleted: int = 0
     channel_addresses_deleted: int = 0
     channel_states_deleted: int = 0
+    saved_drafts_deleted: int = 0
     cases_anonymised: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -119,6 +120,10 @@ def run_retention(
             delete(ChannelState).where(ChannelState.updated_at < draft_cutoff)
         ).rowcount
         session.commit()
+        # Saved drafts carry their own expiry (the draft period from when they were saved).
+        from bot.store.person import delete_expired_drafts
+
+        saved = delete_expired_drafts(session, now=now)
     anonymised = 0
     with sessions() as session:
         old = list(session.scalars(select(Case.id).where(Case.created_at < case_cutoff)))
@@ -133,6 +138,7 @@ def run_retention(
         loose_evidence_deleted=loose,
         channel_addresses_deleted=int(addresses or 0),
         channel_states_deleted=int(states or 0),
+        saved_drafts_deleted=saved,
         cases_anonymised=anonymised,
     )
     with sessions() as session:

@@ -85,6 +85,12 @@ class Case(Base):
     conversation_key = Column(String(64), nullable=False, index=True)
     police_referral = Column(String(16), nullable=False)  # named | anonymous | none
     caseworker_requested = Column(Boolean, nullable=False)
+    # pending (consented, not yet passed to the police) | sent | stopped (consent withdrawn
+    # before sending) | none (no police referral asked for)
+    police_referral_status = Column(String(16), nullable=False, default="none")
+    police_referral_sent_at = Column(UTCDateTime(), nullable=True)
+    # argon2id hash of the secret word the person chose (second factor with the reference)
+    secret_hash = Column(String(255), nullable=True)
 
     incident = relationship("IncidentDetails", uselist=False, cascade="all, delete-orphan")
     contact = relationship("ContactDetails", uselist=False, cascade="all, delete-orphan")
@@ -131,8 +137,58 @@ class Consent(Base):
     channel = Column(String(32), nullable=False)
     given_at = Column(UTCDateTime(), nullable=False)
     withdrawn_at = Column(UTCDateTime(), nullable=True)
+    # Where the withdrawal was made (the ledger records it like the consent itself)
+    withdrawn_channel = Column(String(32), nullable=True)
+    withdrawn_language = Column(String(16), nullable=True)
 
     case = relationship("Case", back_populates="consents")
+
+
+class CaseAddition(Base):
+    """Something the person added to their report later (AAD ``esea:case_addition:<ref>:<key>``)."""
+
+    __tablename__ = "case_additions"
+
+    id = Column(Integer, primary_key=True)
+    addition_key = Column(String(32), nullable=False, unique=True)
+    case_id = Column(
+        Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    language = Column(String(16), nullable=False)
+    channel = Column(String(32), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    data = Column(LargeBinary, nullable=False)
+
+
+class SavedDraft(Base):
+    """An unfinished report saved to continue later, on any channel.
+
+    Deliberately holds no conversation key or channel address: the conversation that saved it and
+    the one that continues it are never linked. ``data`` is the encrypted JSON of the answers
+    (AAD ``esea:saved_draft:<code>``); ``secret_hash`` the argon2id hash of the secret word.
+    """
+
+    __tablename__ = "saved_drafts"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(16), nullable=False, unique=True)
+    secret_hash = Column(String(255), nullable=False)
+    language = Column(String(16), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime(), nullable=False, index=True)
+    data = Column(LargeBinary, nullable=False)
+
+
+class AccessAttempt(Base):
+    """Failed attempts to open a reference (keyed hash of it), to limit guessing."""
+
+    __tablename__ = "access_attempts"
+
+    id = Column(Integer, primary_key=True)
+    subject = Column(String(64), nullable=False, unique=True)
+    failures = Column(Integer, nullable=False, default=0)
+    locked_until = Column(UTCDateTime(), nullable=True)
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class Evidence(Base):

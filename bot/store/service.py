@@ -329,6 +329,7 @@ def _new_case(
         language=clean["language"],
         conversation_key=clean["conversation_key"],
         police_referral=clean["police"],
+        police_referral_status="none" if clean["police"] == "none" else "pending",
         caseworker_requested=clean["caseworker"],
     )
     incident = {
@@ -403,16 +404,11 @@ def get_case(session: Session, keyring: Keyring, reference: str) -> dict[str, An
     )
     result["consents"] = [
         {
-            "kind": c.kind,
-            "value": c.value,
-            "wording_key": c.wording_key,
-            "wording_version": c.wording_version,
-            "language": c.language,
-            "channel": c.channel,
-            "given_at": c.given_at.isoformat(),
-            "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+            **record,
+            "given_at": record["given_at"].isoformat(),
+            "withdrawn_at": record["withdrawn_at"].isoformat() if record["withdrawn_at"] else None,
         }
-        for c in case.consents
+        for record in map(consent_record, case.consents)
     ]
     result["evidence"] = [
         {
@@ -424,6 +420,22 @@ def get_case(session: Session, keyring: Keyring, reference: str) -> dict[str, An
         for e in case.evidence
     ]
     return result
+
+
+def consent_record(consent: Consent) -> dict[str, Any]:
+    """One consent ledger entry (times as aware datetimes)."""
+    return {
+        "kind": consent.kind,
+        "value": consent.value,
+        "wording_key": consent.wording_key,
+        "wording_version": consent.wording_version,
+        "language": consent.language,
+        "channel": consent.channel,
+        "given_at": consent.given_at,
+        "withdrawn_at": consent.withdrawn_at,
+        "withdrawn_channel": consent.withdrawn_channel,
+        "withdrawn_language": consent.withdrawn_language,
+    }
 
 
 def list_cases(session: Session, *, limit: int | None = None) -> list[dict[str, Any]]:
@@ -447,6 +459,7 @@ def _case_summary(case: Any) -> dict[str, Any]:
         "channel": case.channel,
         "language": case.language,
         "police_referral": case.police_referral,
+        "police_referral_status": case.police_referral_status,
         "caseworker_requested": case.caseworker_requested,
     }
 
@@ -657,6 +670,8 @@ class ReencryptStats:
     contact_details: int
     channel_addresses: int
     evidence_files: int
+    #: Case notes, callback safe times, the person's additions and saved drafts.
+    other_records: int = 0
 
 
 def reencrypt_all(session: Session, keyring: Keyring, settings: Settings) -> ReencryptStats:
@@ -691,6 +706,7 @@ def reencrypt_all(session: Session, keyring: Keyring, settings: Settings) -> Ree
             aad = _address_aad(address.channel, address.pseudonym)
             address.address = keyring.encrypt(keyring.decrypt(address.address, aad), aad)
             counts["channel_addresses"] += 1
+    others = _reencrypt_other_records(session, keyring)
     session.commit()
 
     files = 0
@@ -705,6 +721,36 @@ def reencrypt_all(session: Session, keyring: Keyring, settings: Settings) -> Ree
             aad = _evidence_aad(stored_name)
             write_private_file(path, keyring.encrypt(keyring.decrypt(blob, aad), aad))
             files += 1
-    stats = ReencryptStats(evidence_files=files, **counts)
+    stats = ReencryptStats(evidence_files=files, other_records=others, **counts)
     logger.info("Re-encrypted with key %s: %s", primary, stats)
     return stats
+
+
+def _reencrypt_other_records(session: Session, keyring: Keyring) -> int:
+    """Re-encrypts case notes, callback safe times, additions and saved drafts (not committed)."""
+    from bot.handoff.queue import _note_aad, _safe_times_aad
+    from bot.store.handoff_models import CallbackTask, CaseNote
+    from bot.store.models import CaseAddition, SavedDraft
+    from bot.store.person import _addition_aad, _draft_aad
+
+    primary = keyring.primary_key_id
+    rows: list[tuple[Any, str, bytes]] = []
+    for note, reference in session.execute(
+        select(CaseNote, Case.reference).join(Case, Case.id == CaseNote.case_id)
+    ):
+        rows.append((note, "data", _note_aad(reference, note.note_key)))
+    for addition, reference in session.execute(
+        select(CaseAddition, Case.reference).join(Case, Case.id == CaseAddition.case_id)
+    ):
+        rows.append((addition, "data", _addition_aad(reference, addition.addition_key)))
+    for draft in session.scalars(select(SavedDraft)):
+        rows.append((draft, "data", _draft_aad(draft.code)))
+    for task in session.scalars(select(CallbackTask).where(CallbackTask.safe_times.is_not(None))):
+        rows.append((task, "safe_times", _safe_times_aad(task.id_key)))
+    count = 0
+    for row, column, aad in rows:
+        blob = getattr(row, column)
+        if keyring.key_id_of(blob) != primary:
+            setattr(row, column, keyring.encrypt(keyring.decrypt(blob, aad), aad))
+            count += 1
+    return count

@@ -140,3 +140,19 @@ def test_module_entry_point_exits_1_without_traceback(tmp_path: Path) -> None:
     )
     assert show.returncode == 1
     assert show.stderr.strip() == "error: no case with reference ABCD-2345"
+
+
+def test_referral_sent_marks_a_pending_police_referral_once(
+    cli_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main(["db", "upgrade"])
+    reference = _submit(cli_settings)  # police: named → pending
+    none = _submit(cli_settings, key="cli-2", police="none")
+    capsys.readouterr()
+    assert cli.main(["cases", "referral-sent", reference]) == 0
+    assert "recorded as sent" in capsys.readouterr().out
+    assert cli.main(["cases", "referral-sent", reference]) == 1  # already sent
+    assert cli.main(["cases", "referral-sent", none]) == 1
+    assert "no pending police referral" in capsys.readouterr().err
+    assert cli.main(["cases", "show", reference]) == 0
+    assert json.loads(capsys.readouterr().out)["police_referral_status"] == "sent"

@@ -34,6 +34,9 @@ slots:
   phone:
     type: text
     mappings: [{type: custom}]
+  erase_requested:
+    type: any
+    mappings: [{type: custom}]
 """
 )
 
@@ -246,3 +249,23 @@ def test_a_value_error_while_saving_never_exits_the_server(tmp_path, monkeypatch
             raise ValueError("bad data")
     with store.session_scope() as session:  # still usable afterwards
         assert session is not None
+
+
+async def test_a_tracker_asking_for_erasure_deletes_its_conversation_only(tmp_path: Path) -> None:
+    store = make_store(tmp_path, Keyring.generate())
+    await store.save(make_tracker("web-keep"))
+    tracker = make_tracker("web-gone")
+    await store.save(tracker)
+    tracker.update(UserUttered("delete", {"name": "stop", "confidence": 1.0}))
+    tracker.update(SlotSet("erase_requested", True))
+    await store.save(tracker)
+
+    assert await store.retrieve("web-gone") is None
+    assert {row[1] for row in raw_rows(tmp_path / "tracker.db")} == {"web-keep"}
+    kept = await store.retrieve("web-keep")
+    assert kept is not None and kept.get_slot("description") == SECRET
+    # The next message of the erased conversation starts a fresh tracker.
+    fresh = make_tracker("web-gone")
+    await store.save(fresh)
+    again = await store.retrieve_full_tracker("web-gone")
+    assert again is not None and len(again.events) == len(fresh.events)

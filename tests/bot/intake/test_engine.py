@@ -145,7 +145,10 @@ def test_danger_words_give_999_and_keep_the_text(domain: dict) -> None:
 
 
 def test_help_human_and_skip_rules(domain: dict) -> None:
-    assert said(handle_answer({}, "location", text("help"), domain, "en")) == ["utter_help"]
+    assert said(handle_answer({}, "location", text("help"), domain, "en")) == [
+        "utter_help",
+        "utter_help_my_report",
+    ]
     assert said(handle_answer({}, "location", text("talk to a person"), domain, "en")) == ["utter_human_hours"]
     assert handle_answer({}, "perpetrator", text("skip"), domain, "en").updates["perpetrator"] == o.SKIPPED
     assert said(handle_answer({}, "police", text("skip"), domain, "en")) == ["utter_cannot_skip"]
@@ -184,3 +187,48 @@ def test_a_name_is_never_taken_for_a_command_by_the_model(domain: dict) -> None:
     assert turn.updates["contact_name"] == "Canary Person" and said(turn) == []
     turn = handle_answer({}, "caseworker", text("a person please", "human", 0.99), domain, "en")
     assert said(turn) == ["utter_human_hours"]
+
+
+def test_delete_erases_at_once_before_any_report_was_sent(domain: dict) -> None:
+    slots = {"reporter_role": "victim", "description_parts": ["Invented words"]}
+    turn = handle_answer(slots, "incident_types", text("delete"), domain, "en")
+    assert turn.updates.get("erase_requested") is True
+    assert required_slots({**slots, **turn.updates}) == []
+
+
+def test_delete_after_a_sent_report_asks_first(domain: dict) -> None:
+    slots = {"last_reference": "ABCD-2345", "reporter_role": "victim"}
+    turn = handle_answer(slots, "description", text("exit"), domain, "en")
+    assert turn.updates["pending_control"] == "confirm_erase" and "erase_requested" not in turn.updates
+    asking = {**slots, **turn.updates}
+    assert required_slots(asking)[0] == "confirm_erase"
+    no = handle_answer(asking, "confirm_erase", choice("no"), domain, "en")
+    assert no.updates["pending_control"] is None and said(no) == ["utter_erase_cancelled"]
+    assert no.updates["confirm_erase"] is None and "reporter_role" not in no.updates
+    yes = handle_answer(asking, "confirm_erase", choice("confirm_erase"), domain, "en")
+    assert yes.updates["erase_requested"] is True
+
+
+def test_save_asks_for_a_secret_word_only_once_something_was_answered(domain: dict) -> None:
+    assert said(handle_answer({"reporter_role": "save"}, "reporter_role", text("save for later"), domain, "en")) == [
+        "utter_draft_nothing_to_save"
+    ]
+    slots = {"reporter_role": "witness"}
+    turn = handle_answer(slots, "description", text("save for later"), domain, "en")
+    assert turn.updates["pending_control"] == "draft_secret"
+    asking = {**slots, **turn.updates}
+    assert required_slots(asking)[0] == "draft_secret"
+    # The secret word itself is left to the action (it needs the store): no decision here.
+    word = handle_answer(asking, "draft_secret", text("blue lantern 7"), domain, "en")
+    assert word.updates == {"draft_secret": None} and said(word) == []
+    cancel = handle_answer(asking, "draft_secret", text("cancel"), domain, "en")
+    assert cancel.updates["pending_control"] is None and said(cancel) == ["utter_carry_on"]
+
+
+def test_my_report_switches_only_before_any_answer(domain: dict) -> None:
+    # Rasa has already mapped the message into the slot asked: that is not an answer.
+    turn = handle_answer({"reporter_role": "my report"}, "reporter_role", text("my report"), domain, "en")
+    assert turn.updates["switch_to_access"] is True
+    assert required_slots({**turn.updates}) == []
+    busy = handle_answer({"reporter_role": "victim"}, "description", text("my report"), domain, "en")
+    assert said(busy) == ["utter_access_finish_first"] and "switch_to_access" not in busy.updates

@@ -79,6 +79,16 @@ async def test_run_deletes_exactly_what_is_due_and_nothing_else(
         with time_machine.travel(when, tick=False), sessions() as session:
             service.set_channel_state(session, "telegram", pseudonym, "k", {"v": 1})
 
+    from bot.store import person
+
+    drafts = {}
+    for when in (STALE, FRESH):  # saved to continue later, kept for the draft period (30 days)
+        with sessions() as session:
+            drafts[when] = person.save_draft(
+                session, keyring, {"description": "Invented"}, "secret words", language="en",
+                conversation_key="web-x", now=when, keep_days=30,
+            )
+
     tracker_db = tmp_path / "tracker.db"
     ts = tracker_store(tracker_db, keyring)
     await ts.save(conversation("web-idle", STALE - timedelta(days=5), STALE))
@@ -102,6 +112,7 @@ async def test_run_deletes_exactly_what_is_due_and_nothing_else(
         "loose_evidence_deleted": 1,
         "channel_addresses_deleted": 1,
         "channel_states_deleted": 1,
+        "saved_drafts_deleted": 1,
         "cases_anonymised": 1,
     }
     # Tracker: exactly the idle conversation and the active one's older sessions went.
@@ -125,7 +136,7 @@ async def test_run_deletes_exactly_what_is_due_and_nothing_else(
     }
     assert changed == {
         "cases", "incident_details", "contact_details", "consents", "evidence",
-        "channel_addresses", "channel_state", "statistical_records",
+        "channel_addresses", "channel_state", "statistical_records", "saved_drafts",
     }
     for name in changed - {"statistical_records"}:
         assert rows_after[name] < rows_before[name], name  # only deletions
@@ -134,6 +145,7 @@ async def test_run_deletes_exactly_what_is_due_and_nothing_else(
     assert fresh_loose in {r[0] for r in rows_after["evidence"]}
     assert {r[2] for r in rows_after["channel_addresses"]} == {"tg-fresh"}
     assert {r[2] for r in rows_after["channel_state"]} == {"tg-fresh"}
+    assert {r[1] for r in rows_after["saved_drafts"]} == {drafts[FRESH]}
     files_after = {p.name for p in settings.evidence_dir.iterdir()}
     assert files_after < files_before and len(files_before - files_after) == 2
     assert _case(sessions, keyring, young_ref) == young_before

@@ -12,6 +12,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+# Every module that declares tables, so the comparison sees all of them whatever ran before.
+import bot.privacy.models  # noqa: E402,F401
+import bot.store.handoff_models  # noqa: E402,F401
 from bot.settings import REPO_ROOT, Settings
 from bot.store.db import current_revision, head_revision, make_engine, upgrade
 from bot.store.models import Base

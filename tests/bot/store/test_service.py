@@ -150,6 +150,7 @@ def test_list_cases_has_no_free_text_and_newest_first(
         "channel",
         "language",
         "police_referral",
+        "police_referral_status",
         "caseworker_requested",
     }
     assert DESCRIPTION not in repr(cases) and PHONE not in repr(cases)
@@ -393,16 +394,30 @@ def test_read_evidence_unknown_id_raises_lookup_error(
 def test_reencrypt_all_moves_everything_to_new_key(
     session_factory: Any, keyring: Keyring, settings: Settings
 ) -> None:
+    from datetime import datetime, timezone
+
+    from bot.store import person
+
     reference = _submit(session_factory, keyring).reference
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
     with session_factory() as session:
         service.remember_address(session, keyring, "telegram", "tg-1", "123456789")
         evidence_id = service.add_evidence(session, keyring, settings, "web-y", "image/png", b"img")
+        person.add_to_case(session, keyring, reference, "Invented addition", channel="rest",
+                           language="en", now=now)
+        code = person.save_draft(session, keyring, {"description": "Invented"}, "secret words",
+                                 language="en", conversation_key="web-z", now=now, keep_days=30)
     old_key = keyring.primary_key_id
     new_key = keyring.rotate()
 
     with session_factory() as session:
         stats = service.reencrypt_all(session, keyring, settings)
-    assert stats == service.ReencryptStats(1, 1, 1, 1)
+    assert stats == service.ReencryptStats(1, 1, 1, 1, other_records=2)
+    with session_factory() as session:
+        assert [a["text"] for a in person.additions(session, keyring, reference)] == ["Invented addition"]
+        assert person.take_draft(session, keyring, code, conversation_key="web-q", now=now) == {
+            "description": "Invented"
+        }
 
     with session_factory() as session:
         blobs = [
