@@ -2,10 +2,12 @@
 
 Starts its own stack (its own temporary folder), makes a complete report through Rasa's REST
 channel with a uuid-based sentence and a phone number from Ofcom's drama range for London
-(020 7946 0xxx), adds an evidence file holding the sentence, stops every process, then searches
-every byte of every file the stack wrote (case store and tracker SQLite files with their -wal,
--shm and -journal files, key folder, evidence folder, process logs) and of the models folder for
-the sentence, the phone number in several formats and its E.164 form.
+(020 7946 0xxx), adds an evidence file holding the sentence, then (from other chats) adds to the
+report with the reference and phone number and saves an unfinished draft holding the token. It
+stops every process, then searches every byte of every file the stack wrote (case store and
+tracker SQLite files with their -wal, -shm and -journal files, key folder, evidence folder,
+process logs) and of the models folder for the sentence, the phone number in several formats and
+its E.164 form.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.settings import Settings
-from bot.store import service
+from bot.store import person, service
+from bot.store.models import SavedDraft
 from tests.e2e.conftest import ROOT, RestChat, start_stack
 
 pytestmark = pytest.mark.e2e
@@ -120,6 +124,28 @@ def test_full_report_leaves_no_plaintext_canary_anywhere(tmp_path: Path) -> None
 
         with urllib.request.urlopen(tracker, timeout=30) as response:
             assert token in json.dumps(json.load(response))  # Rasa can still read its tracker
+
+        # What the person adds later with their reference and phone number, from another chat.
+        later = RestChat(stack, f"canary-{uuid.uuid4().hex[:12]}")
+        later.say("my report")
+        later.say(match.group(1))
+        assert "What would you like to do?" in later.text(later.say(phone))
+        later.choose("add")
+        addition = f"Addition {token}: he wore a green scarf"
+        assert "added this to your report" in later.text(later.say(addition))
+        # An unfinished report saved to finish elsewhere (encrypted draft under a new code).
+        draft = RestChat(stack, f"canary-{uuid.uuid4().hex[:12]}")
+        if any("lang:" in p for p in draft.payloads(draft.say("hello"))):
+            draft.choose("lang:en")
+        draft.choose("victim")
+        draft.say(f"Draft {token}: someone sprayed words on my door")
+        draft.say("done")
+        draft.say("save for later")
+        assert REFERENCE.search(draft.text(draft.say("kettle and moon")))
+        with sessions() as session:
+            extra = person.additions(session, keyring, match.group(1))
+            assert session.scalar(select(SavedDraft.id)) is not None
+        assert [a["text"] for a in extra] == [addition]  # positive control
     finally:
         for name in list(stack.procs):
             stack.stop(name)
