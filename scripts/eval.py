@@ -77,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     logging.disable(logging.WARNING)
+    # Rasa's structlog events print at debug level unless configured, one line per test message.
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
 
     nlu = asyncio.run(evaluate_nlu(Path(args.model)))
     print("## Intent classification (held-out tests/data/nlu_test, never trained on)\n")
@@ -94,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from scripts.eval_language import evaluate, to_markdown
 
-    print("\n## Language detection (held-out tests/data/language_eval)\n")
+    print()  # to_markdown() has its own heading (held-out tests/data/language_eval)
     print(to_markdown(evaluate()))
     if missed:
         print("\nTargets missed: " + "; ".join(missed))
