@@ -19,6 +19,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
+from channels.admission import bounded
+
 logger = logging.getLogger(__name__)
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -41,7 +43,7 @@ class SocketIOChannel(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's blueprint, with our `session_request` handler registered over Rasa's."""
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(bounded(on_new_message))
         sio = self.sio
         assert sio is not None  # set by super().blueprint
 

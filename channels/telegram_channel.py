@@ -39,6 +39,7 @@ from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import TelegramError
 
+from channels.admission import bounded
 from channels.common import (
     CHANGE_LANGUAGE_PAYLOAD,
     EMPTY_MESSAGE,
@@ -305,6 +306,7 @@ class TelegramInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes: ``GET /`` health, ``POST /webhook`` updates."""
         bp = Blueprint(f"telegram_ptb_{id(self)}", __name__)
+        on_new_message = bounded(on_new_message)  # acknowledge at once, work within the bound
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -39,6 +39,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from channels.admission import bounded
 from channels.common import (
     EMPTY_MESSAGE,
     EVIDENCE_RECEIVED,
@@ -393,6 +394,7 @@ class TwilioInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes: ``GET /`` health, ``POST /webhook`` inbound messages."""
         bp = Blueprint(f"twilio_channel_{id(self)}", __name__)
+        on_new_message = bounded(on_new_message)  # acknowledge at once, work within the bound
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

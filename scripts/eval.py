@@ -64,7 +64,7 @@ async def evaluate_nlu(model: Path) -> dict[str, dict[str, float]]:
                     truth, predicted, labels=sorted(set(truth)), average="macro", zero_division=0
                 )
             ),
-            "errors": [(t, i, p) for (t, i), p in zip(pairs, predicted) if i != p],  # type: ignore[dict-item]
+            "errors": [(t, i, p) for (t, i), p in zip(pairs, predicted, strict=True) if i != p],  # type: ignore[dict-item]
         }
     return results
 

@@ -379,7 +379,7 @@ def add_to_case(
         AccessError: No such case, or the text is empty or over :data:`ADDITION_MAX_CHARS`.
     """
     if not text or not text.strip() or len(text) > ADDITION_MAX_CHARS:
-        raise AccessError("an addition must be 1 to 4000 characters")
+        raise AccessError(f"an addition must be 1 to {ADDITION_MAX_CHARS} characters")
     case = _case(session, reference)
     key = secrets.token_hex(8)
     session.add(
