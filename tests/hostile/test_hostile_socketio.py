@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from pathlib import Path
-from typing import Any
 
 import pytest
 import socketio
