@@ -130,13 +130,11 @@ class TfidfSvmIntentClassifier(LogisticRegressionClassifier):
         probabilities = softmax(self.clf.decision_function(X) * self.temperature, axis=1)
         intents = self.clf.classes_
         for index, message in enumerate(usable):
-            ranking = sorted(
-                (
-                    {"name": str(name), "confidence": float(p)}
-                    for name, p in zip(intents, probabilities[index], strict=True)
-                ),
-                key=lambda entry: -entry["confidence"],
+            scored = sorted(
+                ((float(p), str(name)) for name, p in zip(intents, probabilities[index], strict=True)),
+                key=lambda pair: -pair[0],
             )
+            ranking = [{"name": name, "confidence": p} for p, name in scored]
             message.set("intent", ranking[0], add_to_output=True)
             if self.config["ranking_length"] > 0:
                 ranking = ranking[: self.config["ranking_length"]]
