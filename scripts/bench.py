@@ -236,11 +236,9 @@ def train_baseline() -> tuple[Path, dict[str, Any]]:
 
 
 def _our_data_hash() -> str:
-    """The hash scripts/train-if-changed.sh computes (data/, domain/, config.yml)."""
-    script = ("find data domain config.yml -type f \\( -name '*.yml' -o -name '*.yaml' \\) -print0 "
-              "| sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16")
-    return subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True,
-                          check=True).stdout.strip()
+    """The hash scripts/train-if-changed.sh trains by (data/, domain/, config.yml, bot/nlu)."""
+    return subprocess.run(["bash", "scripts/train-if-changed.sh", "--hash"], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout.strip()
 
 
 def our_training(fresh: bool) -> dict[str, Any]:
