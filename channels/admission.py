@@ -23,13 +23,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 DEFAULT_TURN_CONCURRENCY = 8
 
-_semaphores: dict[int, asyncio.Semaphore] = {}
+# One per event loop (tests run several loops in one process), dropped with its loop.
+_semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[int, asyncio.Semaphore]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def turn_concurrency() -> int:
@@ -45,12 +49,11 @@ def turn_concurrency() -> int:
 
 
 def _semaphore(limit: int) -> asyncio.Semaphore:
-    # One per event loop: tests run several loops in one process.
-    loop_id = id(asyncio.get_running_loop())
-    semaphore = _semaphores.get(loop_id)
-    if semaphore is None:
-        semaphore = _semaphores[loop_id] = asyncio.Semaphore(limit)
-    return semaphore
+    loop = asyncio.get_running_loop()
+    known = _semaphores.get(loop)
+    if known is None or known[0] != limit:
+        known = _semaphores[loop] = (limit, asyncio.Semaphore(limit))
+    return known[1]
 
 
 def bounded(handler: Callable[[Any], Awaitable[T]]) -> Callable[[Any], Awaitable[T | None]]:
