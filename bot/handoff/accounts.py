@@ -278,8 +278,13 @@ def audit(
     detail: dict[str, Any] | None = None,
     *,
     now: dt.datetime | None = None,
+    commit: bool = True,
 ) -> None:
-    """Writes one audit row (committed). ``detail`` must hold identifiers only, never text."""
+    """Writes one audit row. ``detail`` must hold identifiers only, never text.
+
+    Committed at once, or with ``commit=False`` left for the caller to commit together with the
+    change it records.
+    """
     session.add(
         AuditEntry(
             user_id=user_id,
@@ -289,7 +294,8 @@ def audit(
             at=now or dt.datetime.now(dt.timezone.utc),
         )
     )
-    session.commit()
+    if commit:
+        session.commit()
 
 
 def audit_entries(

@@ -33,9 +33,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot.crypto import Keyring
+from bot.handoff.accounts import audit
 from bot.intake.validators import parse_email, parse_phone
 from bot.store import service
-from bot.store.handoff_models import AuditEntry, CallbackTask, Casework
+from bot.store.handoff_models import CallbackTask, Casework
 from bot.store.models import (
     AccessAttempt,
     Case,
@@ -101,6 +102,9 @@ def normalise_secret(secret: str) -> str:
     """Secret words compare case-insensitively and ignore spacing and Unicode form."""
     text = unicodedata.normalize("NFKC", secret or "").casefold()
     return " ".join(text.split())
+
+
+_SECRET_LENGTH = f"secret word must be {SECRET_MIN_CHARS} to {SECRET_MAX_CHARS} characters"
 
 
 def valid_secret(secret: str) -> bool:
@@ -242,7 +246,7 @@ def set_case_secret(session: Session, reference: str, secret: str) -> None:
         AccessError: No such case, or the secret word is too short or too long.
     """
     if not valid_secret(secret):
-        raise AccessError("secret word must be 6 to 100 characters")
+        raise AccessError(_SECRET_LENGTH)
     case = _case(session, reference)
     case.secret_hash = _hash_secret(secret)
     _audit(session, case.reference, "person.secret_set")
@@ -267,12 +271,15 @@ def consent_ledger(session: Session, reference: str) -> list[dict[str, Any]]:
     return [service.consent_record(c) for c in _case(session, reference).consents]
 
 
+def _held(value: str, withdrawn_at: Any) -> bool:
+    """A consent the person gave ("yes", or police named/anonymous) and has not withdrawn."""
+    return withdrawn_at is None and value not in ("no", "none")
+
+
 def withdrawable(session: Session, reference: str) -> list[str]:
-    """Consent kinds the person agreed to ("yes", or police named/anonymous) and still holds."""
+    """Consent kinds the person agreed to and still holds."""
     return [
-        c["kind"]
-        for c in consent_ledger(session, reference)
-        if c["withdrawn_at"] is None and c["value"] not in ("no", "none")
+        c["kind"] for c in consent_ledger(session, reference) if _held(c["value"], c["withdrawn_at"])
     ]
 
 
@@ -300,10 +307,7 @@ def withdraw_consent(
     if kind not in service.CONSENT_KINDS:
         raise AccessError("unknown consent kind")
     case = _case(session, reference)
-    active = [
-        c for c in case.consents
-        if c.kind == kind and c.withdrawn_at is None and c.value not in ("no", "none")
-    ]
+    active = [c for c in case.consents if c.kind == kind and _held(c.value, c.withdrawn_at)]
     if not active:
         return Withdrawal(kind=kind, changed=False)
     for consent in active:
@@ -417,11 +421,8 @@ def _audit(
     session: Session, reference: str, action: str, detail: dict[str, Any] | None = None,
     *, now: datetime | None = None,
 ) -> None:
-    """An audit row made by the person (no user id), committed with the change."""
-    entry = AuditEntry(user_id=None, action=action, subject=reference, detail=detail)
-    if now is not None:
-        entry.at = now
-    session.add(entry)
+    """An audit row made by the person (no user id), committed with the change it records."""
+    audit(session, None, action, reference, detail, now=now, commit=False)
 
 
 # -- saved drafts -------------------------------------------------------------------------------
@@ -456,7 +457,7 @@ def save_draft(
         AccessError: The secret word is too short or too long.
     """
     if not valid_secret(secret):
-        raise AccessError("secret word must be 6 to 100 characters")
+        raise AccessError(_SECRET_LENGTH)
     for _attempt in range(8):
         code = generate_reference()
         if session.scalar(select(Case.id).where(Case.reference == code)) is not None:
