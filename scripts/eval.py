@@ -16,10 +16,16 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DIR = ROOT / "tests" / "data" / "nlu_test"
+#: Held-out questions (bot/faq.py topics), written apart from data/nlu/<code>/faq.yml.
+FAQ_DIR = ROOT / "tests" / "data" / "faq_test"
 TARGET_F1 = 0.90
+TARGET_TOPIC_ACCURACY = 0.90
+#: Intents that end or redirect a conversation: a question must never be taken for one of them.
+REDIRECTING = ("stop", "emergency", "my_report", "human")
 
 
 def load_test_set(path: Path) -> list[tuple[str, str]]:
@@ -40,18 +46,65 @@ def load_test_set(path: Path) -> list[tuple[str, str]]:
 async def evaluate_nlu(model: Path) -> dict[str, dict[str, float]]:
     """Intent accuracy and macro-F1 per language on the held-out set."""
     from rasa.core.agent import Agent
-    from sklearn.metrics import accuracy_score, f1_score
 
     agent = Agent.load(str(model))
-    results: dict[str, dict[str, float]] = {}
-    for path in sorted(TEST_DIR.glob("*.yml")):
+    return await _evaluate_intents(agent, TEST_DIR)
+
+
+async def _predict(agent: Any, pairs: list[tuple[str, str]]) -> list[str]:
+    predicted = []
+    for text, _ in pairs:
+        parsed = await agent.parse_message(text)
+        predicted.append((parsed.get("intent") or {}).get("name") or "")
+    return predicted
+
+
+async def evaluate_questions(model: Path) -> dict[str, dict[str, Any]]:
+    """Question-topic accuracy per language on the held-out question set, and where the misses
+    went: another topic, an intent that ends or redirects the conversation (stop, emergency, my
+    report, human), or anything else (the report's own intents, no intent)."""
+    from rasa.core.agent import Agent
+
+    from bot.faq import INTENTS as QUESTION_INTENTS
+
+    agent = Agent.load(str(model))
+    results: dict[str, dict[str, Any]] = {}
+    for path in sorted(FAQ_DIR.glob("*.yml")):
         pairs = load_test_set(path)
         if not pairs:
             continue
-        predicted = []
-        for text, _ in pairs:
-            parsed = await agent.parse_message(text)
-            predicted.append((parsed.get("intent") or {}).get("name") or "")
+        predicted = await _predict(agent, pairs)
+        right = sum(p == i for (_, i), p in zip(pairs, predicted, strict=True))
+        confusion = {name: 0 for name in (*REDIRECTING, "other topic", "other")}
+        errors = []
+        for (text, truth), pred in zip(pairs, predicted, strict=True):
+            if pred == truth:
+                continue
+            errors.append((text, truth, pred))
+            if pred in REDIRECTING:
+                confusion[pred] += 1
+            elif pred in QUESTION_INTENTS:
+                confusion["other topic"] += 1
+            else:
+                confusion["other"] += 1
+        results[path.stem] = {
+            "n": len(pairs),
+            "accuracy": right / len(pairs),
+            "confusion": confusion,
+            "errors": errors,
+        }
+    return results
+
+
+async def _evaluate_intents(agent: Any, folder: Path) -> dict[str, dict[str, float]]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    results: dict[str, dict[str, float]] = {}
+    for path in sorted(folder.glob("*.yml")):
+        pairs = load_test_set(path)
+        if not pairs:
+            continue
+        predicted = await _predict(agent, pairs)
         truth = [intent for _, intent in pairs]
         results[path.stem] = {
             "n": float(len(pairs)),
@@ -70,7 +123,7 @@ async def evaluate_nlu(model: Path) -> dict[str, dict[str, float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Prints both tables; exit 1 if a target is missed."""
+    """Prints the tables; exit 1 if a target is missed."""
     parser = argparse.ArgumentParser(description="NLU and language-detection evaluation")
     parser.add_argument("--model", default=str(ROOT / "models" / "current.tar.gz"))
     parser.add_argument("--errors", action="store_true", help="list misclassified messages")
@@ -94,6 +147,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.errors:
         for code, r in nlu.items():
             for text, truth, pred in r["errors"]:  # type: ignore[misc]
+                print(f"  {code}: {text!r}: {truth} → {pred}")
+
+    questions = asyncio.run(evaluate_questions(Path(args.model)))
+    print("\n## Questions (held-out tests/data/faq_test, never trained on)\n")
+    print("Topic accuracy, and where the misses went: a question taken for stop, the emergency")
+    print("message, my report or talk to a person; another topic; anything else.\n")
+    print("| language | questions | topic accuracy | → stop | → emergency | → my report | → human "
+          "| → other topic | → other |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for code, q in questions.items():
+        c = q["confusion"]
+        print(f"| {code} | {q['n']} | {q['accuracy']:.1%} | {c['stop']} | {c['emergency']} | "
+              f"{c['my_report']} | {c['human']} | {c['other topic']} | {c['other']} |")
+        if q["accuracy"] < TARGET_TOPIC_ACCURACY:
+            missed.append(f"{code} topic accuracy {q['accuracy']:.1%} < {TARGET_TOPIC_ACCURACY:.0%}")
+        if c["stop"] or c["emergency"]:
+            missed.append(f"{code}: {c['stop']} question(s) taken for stop, {c['emergency']} for danger")
+    if args.errors:
+        for code, q in questions.items():
+            for text, truth, pred in q["errors"]:
                 print(f"  {code}: {text!r}: {truth} → {pred}")
 
     from scripts.eval_language import evaluate, to_markdown
