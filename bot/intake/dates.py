@@ -148,3 +148,15 @@ def _to_range(day: dt.date, period: str, hedged: bool, today: dt.date) -> DateRa
         if hedged:
             start, end = day - dt.timedelta(days=2), day + dt.timedelta(days=2)
     return DateRange(start=start, end=min(end, today), approximate=approximate)
+
+
+def describe_when(start: dt.date, end: dt.date, language: str | None) -> str:
+    """The understood date or range, in the person's language, for reading it back.
+
+    One day names its weekday ("Friday, 27 November 2026", "2026年11月27日星期五"), a whole month
+    or year is named as such ("November 2026"), any other range is a Babel interval
+    ("24–30 Nov 2026", "2026年11月24日至30日"). Formats come from the locale (CLDR skeletons).
+    """
+    from bot.datefmt import format_range
+
+    return format_range(start, end, language)
