@@ -72,7 +72,7 @@ def format_skeleton(skeleton: str, value: dt.date | dt.datetime | dt.time, local
         value = dt.datetime.combine(dt.date(2000, 1, 1), value)
     elif not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time(12, 0))
-    return format_datetime(value, pattern_for(skeleton, str(locale)), locale=locale)
+    return _plain(format_datetime(value, pattern_for(skeleton, str(locale)), locale=locale))
 
 
 @functools.lru_cache(maxsize=None)
@@ -98,6 +98,15 @@ def babel_locale(language: str | None) -> Locale:
         except (UnknownLocaleError, ValueError):
             continue
     return Locale.parse("en_GB")
+
+
+# CLDR puts thin and narrow no-break spaces around interval dashes and before "am"; chat apps and
+# SMS show them badly (and on SMS they force UCS-2), so they become plain spaces.
+_ODD_SPACES = str.maketrans({"\u2009": " ", "\u202f": " ", "\u00a0": " "})
+
+
+def _plain(text: str) -> str:
+    return text.translate(_ODD_SPACES)
 
 
 def format_day(day: dt.date | dt.datetime, language: str | None, skeleton: str = DAY) -> str:
@@ -134,7 +143,7 @@ def format_range(start: dt.date, end: dt.date, language: str | None) -> str:
         return format_skeleton(YEAR, start, locale=locale)
     if start.day == 1 and (start.year, start.month) == (end.year, end.month) and _is_month_end(end):
         return format_skeleton(MONTH, start, locale=locale)
-    return format_interval(start, end, skeleton=DAY_NO_WEEKDAY, locale=locale)
+    return _plain(format_interval(start, end, skeleton=DAY_NO_WEEKDAY, locale=locale))
 
 
 def _is_month_end(day: dt.date) -> bool:
