@@ -1,15 +1,27 @@
 """Fuzzy "when did it happen" answers → a date range.
 
-Parsing is done by `dateparser` (multilingual). The thin layer here only does what dateparser does
-not: it turns its *period* (day/week/month/year) into a range, widens the range for hedges
-("about", "大概", "khoảng" ...), and understands "last <weekday>" by stripping the "last" word that
-dateparser rejects and letting it parse the weekday (it already prefers past dates).
+Two layers:
+
+1. A small table of the forms the bot itself suggests and their everyday variants, in every
+   language: "last <weekday>" (the weekday of the *previous calendar week*, Monday-first as in the
+   UK and in the languages' own "上周五", "thứ Sáu tuần trước", "先週の金曜日": said on Saturday,
+   "last Friday" is the Friday eight days before, not yesterday; dateparser would return the most
+   recent Friday), "<n> <unit> ago" with number words ("hai tuần trước", "ពីរសប្ដាហ៍មុន",
+   "နှစ်ပတ်က", "สองสัปดาห์ก่อน", "兩星期前"), a bare weekday (the most recent one) and a month name
+   ("hồi tháng Ba", "ក្នុងខែមីនា", "မတ်လမှာ"). Weekday and month names come from Babel's CLDR data
+   for the locale, plus the spoken forms CLDR lacks.
+2. `dateparser` (multilingual) for everything else; its *period* (day/week/month/year) becomes a
+   range.
+
+Hedges ("about", "大概", "khoảng" ...) widen a day to a few days and mark the answer approximate.
+Every example the bot gives in `utter_ask_incident_date` is parsed by a test in its language.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -36,7 +48,8 @@ _HEDGES = (
     "about", "around", "roughly", "approximately", "approx", "maybe", "probably", "i think",
     "大概", "大约", "大約", "差不多", "好像", "khoảng", "chừng", "khoang", "약", "대략", "쯤",
     "くらい", "ぐらい", "ごろ", "頃", "たぶん", "ประมาณ", "sekitar", "kira-kira", "lebih kurang",
-    "mga", "siguro", "humigit-kumulang", "ခန့်", "လောက်", "ប្រហែល",
+    "mga", "siguro", "humigit-kumulang", "ခန့်", "လောက်", "ប្រហែល", "chắc", "tầm", "정도",
+    "くらい", "约", "約",
 )
 # "last <weekday>" words that dateparser does not take (the weekday alone already means the past).
 _LAST_WORDS = re.compile(
@@ -62,6 +75,199 @@ _REWRITES = (
     (re.compile(r"(?<=\d)[个個](?=(星期|礼拜|禮拜|月))"), ""),
     (re.compile(r"(?<=\d)(星期|礼拜|禮拜)(?=前)"), "周"),
 )
+
+
+# --- Layer 1: the forms we suggest ----------------------------------------------------------------
+
+# Spoken weekday names CLDR (via Babel) does not list, Monday = 0.
+_EXTRA_WEEKDAYS: dict[str, int] = {
+    # Chinese: 周/星期/礼拜 + 一..六, 日/天
+    **{f"{prefix}{num}": i for prefix in ("周", "週", "星期", "礼拜", "禮拜")
+       for i, num in enumerate("一二三四五六")},
+    **{f"{prefix}{sun}": 6 for prefix in ("周", "週", "星期", "礼拜", "禮拜") for sun in "日天"},
+    # Japanese short forms
+    **{f"{d}曜": i for i, d in enumerate("月火水木金土日")},
+    # Vietnamese: "thứ 6", unaccented "thu sau", "t6", "chủ nhật"/"cn"
+    **{f"thứ {n}": n - 2 for n in range(2, 8)}, **{f"thu {n}": n - 2 for n in range(2, 8)},
+    **{f"t{n}": n - 2 for n in range(2, 8)},
+    "thu hai": 0, "thu ba": 1, "thu tu": 2, "thu nam": 3, "thu sau": 4, "thu bay": 5,
+    "chủ nhật": 6, "chu nhat": 6,
+    # Khmer: with the "day" word
+    "ថ្ងៃច័ន្ទ": 0, "ថ្ងៃអង្គារ": 1, "ថ្ងៃពុធ": 2, "ថ្ងៃព្រហស្បតិ៍": 3, "ថ្ងៃសុក្រ": 4,
+    "ថ្ងៃសៅរ៍": 5, "ថ្ងៃអាទិត្យ": 6, "ចន្ទ": 0,
+    # Thai without "วัน"
+    "จันทร์": 0, "อังคาร": 1, "พุธ": 2, "พฤหัส": 3, "พฤหัสบดี": 3, "ศุกร์": 4, "เสาร์": 5,
+    # Malay / Indonesian / Tagalog spellings
+    "jumat": 4, "jumaat": 4, "jum'at": 4, "ahad": 6, "minggu": 6, "biyernes": 4,
+    # English short forms
+    "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4,
+    "sat": 5, "sun": 6,
+}
+# Words that put a weekday in the previous calendar week ("last Friday", "上周五", "tuần trước").
+_LAST_MARKERS = (
+    "last", "previous", "last week", "上", "the week before", "上周", "上週", "上星期", "上礼拜",
+    "上禮拜", "先週の", "先週", "지난주", "지난 주", "저번 주", "저번주", "지난", "저번",
+    "tuần trước", "tuan truoc", "tuần rồi", "tuan roi", "ที่แล้ว", "สัปดาห์ที่แล้ว",
+    "อาทิตย์ที่แล้ว", "ก่อน", "មុន", "សប្ដាហ៍មុន", "សប្តាហ៍មុន", "ပြီးခဲ့တဲ့", "ပြီးခဲ့သည့်",
+    "အရင်အပတ်", "lalu", "lepas", "yang lalu", "minggu lalu", "minggu lepas", "nakaraang",
+    "noong nakaraang", "nakaraang linggo",
+)
+# Words that end "<n> <unit> ago".
+_AGO_MARKERS = (
+    "ago", "before", "前", "전", "trước", "truoc", "ก่อน", "ที่แล้ว", "មុន", "က", "lalu", "lepas",
+    "yang lalu", "nakalipas", "na", "ang nakalipas",
+)
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "a couple of": 2, "couple of": 2,
+    "một": 1, "mot": 1, "hai": 2, "ba": 3, "bốn": 4, "bon": 4,
+    "一": 1, "两": 2, "兩": 2, "二": 2, "三": 3, "四": 4, "한": 1, "두": 2, "세": 3, "네": 4,
+    "หนึ่ง": 1, "สอง": 2, "สาม": 3, "สี่": 4, "មួយ": 1, "ពីរ": 2, "បី": 3, "បួន": 4,
+    "တစ်": 1, "နှစ်": 2, "သုံး": 3, "လေး": 4, "satu": 1, "dua": 2, "tiga": 3, "empat": 4,
+    "isa": 1, "isang": 1, "dalawa": 2, "dalawang": 2, "tatlo": 3, "tatlong": 3,
+}
+# Units → (period, days). Longest first when matching.
+_UNITS = {
+    "days": ("day", 1), "day": ("day", 1), "weeks": ("week", 7), "week": ("week", 7),
+    "months": ("month", 30), "month": ("month", 30), "years": ("year", 365), "year": ("year", 365),
+    "天": ("day", 1), "日": ("day", 1), "周": ("week", 7), "週": ("week", 7), "週間": ("week", 7),
+    "星期": ("week", 7), "礼拜": ("week", 7), "禮拜": ("week", 7), "个月": ("month", 30),
+    "個月": ("month", 30), "ヶ月": ("month", 30), "か月": ("month", 30), "年": ("year", 365),
+    "일": ("day", 1), "주": ("week", 7), "주일": ("week", 7), "달": ("month", 30),
+    "개월": ("month", 30), "년": ("year", 365),
+    "ngày": ("day", 1), "ngay": ("day", 1), "tuần": ("week", 7), "tuan": ("week", 7),
+    "tháng": ("month", 30), "thang": ("month", 30), "năm": ("year", 365), "nam": ("year", 365),
+    "วัน": ("day", 1), "สัปดาห์": ("week", 7), "อาทิตย์": ("week", 7), "เดือน": ("month", 30),
+    "ปี": ("year", 365), "ថ្ងៃ": ("day", 1), "សប្ដាហ៍": ("week", 7), "សប្តាហ៍": ("week", 7),
+    "អាទិត្យ": ("week", 7), "ខែ": ("month", 30), "ឆ្នាំ": ("year", 365),
+    "ရက်": ("day", 1), "ပတ်": ("week", 7), "လ": ("month", 30), "နှစ်": ("year", 365),
+    "hari": ("day", 1), "minggu": ("week", 7), "bulan": ("month", 30), "tahun": ("year", 365),
+    "araw": ("day", 1), "linggo": ("week", 7), "buwan": ("month", 30), "taon": ("year", 365),
+}
+# Month names CLDR lacks in the form people type them.
+_EXTRA_MONTHS: dict[str, int] = {
+    **{f"tháng {w}": i + 1 for i, w in enumerate(
+        ("một", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười", "mười một",
+         "mười hai"))},
+    "tháng giêng": 1, "tháng chạp": 12,
+    **{f"{w}月": i + 1 for i, w in enumerate(
+        ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"))},
+    "မတ်လ": 3,
+}
+# Filler around a month or weekday: "in March", "hồi tháng Ba", "ក្នុងខែមីនា", "မတ်လမှာ", "เดือน".
+_FILLERS = re.compile(
+    r"^(in|on|in the month of|hồi|hoi|vào|vao|ក្នុង|នៅ|ខែ|เดือน|ใน|noong|pada|pd|di|bulan|"
+    r"sa)\s*|\s*(မှာ|တုန်းက|က|နေ့|에|に|の時|ぐらい|に)$",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=None)
+def _names(language: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Weekday (Monday = 0) and month (1-12) names for a language: CLDR's plus the spoken extras."""
+    from bot.datefmt import babel_locale
+
+    weekdays: dict[str, int] = {}
+    months: dict[str, int] = {}
+    for locale in {babel_locale(language), babel_locale("en")}:
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                for index, name in locale.days[context][width].items():
+                    weekdays[name.lower().rstrip(".")] = index
+                for index, name in locale.months[context][width].items():
+                    months[name.lower().rstrip(".")] = index
+    weekdays.update(_EXTRA_WEEKDAYS)
+    months.update(_EXTRA_MONTHS)
+    # Burmese weekdays and months are often followed by နေ့ ("day") / လ ("month").
+    for name, index in list(weekdays.items()):
+        weekdays.setdefault(name + "နေ့", index)
+    for name, index in list(months.items()):
+        months.setdefault(name + "လ", index)
+        months.setdefault("ខែ" + name, index)
+    return weekdays, months
+
+
+def _alternation(words: object) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=None)
+def _patterns(language: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    weekdays, months = _names(language)
+    day = _alternation(weekdays)
+    last = _alternation(_LAST_MARKERS)
+    sep = r"[\s,の的]*"
+    last_weekday = re.compile(
+        rf"^(?:(?:{last}){sep}(?P<a>{day})|(?P<b>{day}){sep}(?:{last}))$", re.IGNORECASE
+    )
+    bare_weekday = re.compile(rf"^(?P<d>{day})$", re.IGNORECASE)
+    number = rf"\d+|{_alternation(_NUMBER_WORDS)}"
+    ago = re.compile(
+        rf"^(?P<n>{number})?\s*[个個]?\s*(?P<u>{_alternation(_UNITS)})\s*(?:{_alternation(_AGO_MARKERS)})$",
+        re.IGNORECASE,
+    )
+    month = re.compile(rf"^(?P<m>{_alternation(months)})$", re.IGNORECASE)
+    return last_weekday, bare_weekday, ago, month
+
+
+# "last week" on its own: the previous Monday-to-Sunday week.
+_LAST_WEEK = re.compile(
+    r"^(last week|the week before|上周|上週|上星期|上礼拜|上禮拜|先週|지난주|지난 주|저번 주|저번주|"
+    r"tuần trước|tuan truoc|tuần rồi|สัปดาห์ที่แล้ว|อาทิตย์ที่แล้ว|សប្ដាហ៍មុន|សប្តាហ៍មុន|"
+    r"អាទិត្យមុន|အရင်အပတ်|ပြီးခဲ့တဲ့အပတ်|ပြီးခဲ့တဲ့ အပတ်|minggu lalu|minggu lepas|"
+    r"noong nakaraang linggo|nakaraang linggo|noong isang linggo)$",
+    re.IGNORECASE,
+)
+
+
+def _strip_fillers(text: str) -> str:
+    previous = None
+    while previous != text:
+        previous = text
+        text = _FILLERS.sub("", text).strip()
+    return text
+
+
+def _known_form(text: str, language: str, today: dt.date, hedged: bool) -> DateRange | None:
+    """Layer 1: the forms we suggest, or None to let dateparser try."""
+    last_weekday, bare_weekday, ago, month = _patterns(language)
+    weekdays, months = _names(language)
+    text = text.strip(" .!?。！？၊။។")
+    candidates = [text, _strip_fillers(text)]
+    for form in candidates:
+        if _LAST_WEEK.match(form):
+            monday = today - dt.timedelta(days=today.weekday() + 7)
+            return DateRange(start=monday, end=monday + dt.timedelta(days=6), approximate=True)
+        found = last_weekday.match(form)
+        if found:
+            index = weekdays[(found.group("a") or found.group("b")).lower()]
+            monday = today - dt.timedelta(days=today.weekday())
+            return _to_range(monday - dt.timedelta(days=7 - index), "day", hedged, today)
+        found = ago.match(form)
+        if found and (found.group("n") or found.group("u").lower() not in ("na",)):
+            raw = (found.group("n") or "1").lower()
+            count = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw, 1)
+            period, days = _UNITS[found.group("u").lower()]
+            if period == "day" or (period == "week" and count == 0):
+                return _to_range(today - dt.timedelta(days=count * days), "day", hedged, today)
+            if period == "week":
+                return _to_range(today - dt.timedelta(days=count * 7), "week", hedged, today)
+            if period == "month":
+                year, month_index = today.year, today.month - count
+                while month_index < 1:
+                    year, month_index = year - 1, month_index + 12
+                return _to_range(dt.date(year, month_index, 1), "month", hedged, today)
+            return _to_range(dt.date(today.year - count, 1, 1), "year", hedged, today)
+        found = bare_weekday.match(form)
+        if found:
+            index = weekdays[found.group("d").lower()]
+            back = (today.weekday() - index) % 7
+            return _to_range(today - dt.timedelta(days=back), "day", hedged, today)
+        found = month.match(form)
+        if found:
+            index = months[found.group("m").lower()]
+            year = today.year if index <= today.month else today.year - 1
+            return _to_range(dt.date(year, index, 1), "month", hedged, today)
+    return None
 
 
 @dataclass(frozen=True)
@@ -97,8 +303,11 @@ def parse_when(text: str, language: str | None, today: dt.date | None = None) ->
     """
     today = today or dt.date.today()
     cleaned, hedged = _strip_hedges(text)
-    if not cleaned:
+    if len(cleaned) < 2:  # "", "a", "?": dateparser reads a lone letter as a month
         return None
+    known = _known_form(cleaned, language or "en", today, hedged)
+    if known is not None:
+        return known
     langs = ["en"]
     locale = _DATEPARSER_LANGS.get(language or "en")
     if locale and locale != "en":

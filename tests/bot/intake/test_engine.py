@@ -93,7 +93,8 @@ def test_multi_select_by_buttons_then_done_or_typed_numbers(domain: dict) -> Non
 
 def test_dates_are_ranges_and_unknown_dates_are_reasked(domain: dict) -> None:
     turn = handle_answer({}, "incident_date", text("last Friday"), domain, "en", TODAY)
-    assert turn.updates["date_from"] == turn.updates["date_to"] == "2026-11-20"
+    # "last Friday" = the previous week's Friday (bot/intake/dates.py): on Sunday 22 Nov, the 13th.
+    assert turn.updates["date_from"] == turn.updates["date_to"] == "2026-11-13"
     turn = handle_answer({}, "incident_date", text("in March"), domain, "en", TODAY)
     assert (turn.updates["date_from"], turn.updates["date_to"]) == ("2026-03-01", "2026-03-31")
     turn = handle_answer({}, "incident_date", text("purple elephant"), domain, "en", TODAY)
