@@ -96,13 +96,12 @@ def create_user(
     """Creates an account (committed).
 
     Raises:
-        AccountError: Bad role, short password, caseworker without organisation, or the e-mail
+        AccountError: Bad role, short or guessable password, caseworker without organisation, or the e-mail
             is taken.
     """
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    check_password(password, email)
     if role == "caseworker" and not organisation:
         raise AccountError("a caseworker account needs --organisation (a partner id)")
     row = ConsoleUser(
@@ -141,14 +140,49 @@ def set_active(session: Session, user_id: int, active: bool) -> bool:
     return True
 
 
+#: zxcvbn's 0-4 guessability score a console password must reach (3: "safely unguessable").
+MIN_PASSWORD_SCORE = 3
+
+
+def check_password(password: str, email: str = "") -> None:
+    """Refuses a console password that is short, common or easy to guess.
+
+    zxcvbn ships the 30,000 most common passwords from public breaches and estimates how many
+    guesses the rest would take (dictionary words, names, dates, keyboard runs, l33t, the e-mail
+    itself), offline: no password ever leaves the machine.
+
+    Raises:
+        AccountError: The reason, in words an admin can act on.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    from zxcvbn import zxcvbn  # imported late: its lists take a moment to load
+
+    result = zxcvbn(password[:200], user_inputs=[normalise_email(email or "")])
+    if result["score"] >= MIN_PASSWORD_SCORE:
+        return
+    breached = any(
+        m.get("dictionary_name") == "passwords" and len(m["token"]) >= len(password) - 4
+        for m in result["sequence"]
+    )
+    if breached:
+        raise AccountError(
+            "that password appears in lists of breached passwords: choose another "
+            "(a few unrelated words together work well)"
+        )
+    raise AccountError(
+        "that password is too easy to guess: choose a longer one "
+        "(a few unrelated words together work well)"
+    )
+
+
 def set_password(session: Session, email: str, password: str) -> None:
     """Replaces a password and ends the account's sessions.
 
     Raises:
-        AccountError: No such account, or the password is too short.
+        AccountError: No such account, or the password is too short or too easy to guess.
     """
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    check_password(password, email)
     row = session.scalar(select(ConsoleUser).where(ConsoleUser.email == normalise_email(email)))
     if row is None:
         raise AccountError("no such account")
@@ -230,31 +264,54 @@ def csrf_matches(expected: str, given: str | None) -> bool:
 
 
 def attempt_keys(email: str, client: str, keyring: Keyring) -> list[str]:
-    """Keyed pseudonyms for the rate limit: per account and per client address.
+    """Keyed pseudonyms for the login delays: the client address, and the account from it.
 
-    The keyring's pseudonym key makes them the same in every process and unreadable in the table.
+    No key is the account alone: anyone could otherwise lock a caseworker out by typing wrong
+    passwords for their e-mail. Guessing from many addresses is what argon2 and the password
+    check (`check_password`) are for. The keyring's pseudonym key makes the keys the same in
+    every process and unreadable in the table.
     """
     address = (email or "").strip().lower() or "-"
     return [
-        keyring.pseudonymise("login-email", address),
         keyring.pseudonymise("login-client", client or "-"),
+        keyring.pseudonymise("login-account-client", f"{address}|{client or '-'}"),
     ]
+
+
+#: The longest a client waits between tries, however many it got wrong.
+MAX_LOGIN_DELAY = dt.timedelta(minutes=15)
+
+
+def login_delay(
+    session: Session, keys: list[str], *, now: dt.datetime, limit: int, window: dt.timedelta
+) -> dt.timedelta:
+    """How long the client must still wait before its next try (zero: it may try now).
+
+    The first ``limit`` failures within ``window`` cost nothing; each one after that doubles the
+    wait after the latest failure (5 s, 10 s, 20 s … up to `MAX_LOGIN_DELAY`). Nothing is ever
+    locked: a right password after the wait always works.
+    """
+    since = now - window
+    longest = dt.timedelta(0)
+    for key in keys:
+        count, latest = session.execute(
+            select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(
+                LoginAttempt.key == key, LoginAttempt.at >= since
+            )
+        ).one()
+        if not count or count < limit or latest is None:
+            continue
+        latest = latest if latest.tzinfo else latest.replace(tzinfo=dt.timezone.utc)
+        wait = min(MAX_LOGIN_DELAY, dt.timedelta(seconds=5 * 2 ** min(count - limit, 20)))
+        longest = max(longest, latest + wait - now)
+    return max(longest, dt.timedelta(0))
 
 
 def too_many_attempts(
     session: Session, keys: list[str], *, now: dt.datetime, limit: int, window: dt.timedelta
 ) -> bool:
-    """True when any key had ``limit`` failures within ``window``."""
-    since = now - window
-    for key in keys:
-        count = session.scalar(
-            select(func.count(LoginAttempt.id)).where(
-                LoginAttempt.key == key, LoginAttempt.at >= since
-            )
-        )
-        if (count or 0) >= limit:
-            return True
-    return False
+    """True while the client must wait before trying again (see `login_delay`)."""
+    return login_delay(session, keys, now=now, limit=limit, window=window) > dt.timedelta(0)
 
 
 def record_failure(

@@ -323,6 +323,9 @@ def case_record(
     case = store.get_case(session, keyring, reference)
     if case is None:
         return None
+    # The conversation's key reaches no console user: with it (and Rasa's API) the whole chat
+    # could be read. Staff work from the case; live chats carry their own handle.
+    case.pop("conversation_key", None)
     row = session.scalar(select(Case).where(Case.reference == case["reference"]))
     work = session.scalar(select(Casework).where(Casework.case_id == row.id))
     if work is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -23,6 +24,7 @@ from service.console.hub import HandoffError
 from service.console.security import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    client_address,
     current_csrf,
     current_user,
     origin_allowed,
@@ -74,13 +76,14 @@ async def login_post(request: web.Request) -> web.StreamResponse:
     now = state.now()
     config = state.config
     state.open_store()
-    keys = accounts.attempt_keys(email, request.remote or "-", state.keyring)  # type: ignore[arg-type]
+    keys = accounts.attempt_keys(email, client_address(request), state.keyring)  # type: ignore[arg-type]
 
-    def check(session: Any) -> User | str | None:
-        if accounts.too_many_attempts(
+    def check(session: Any) -> User | dt.timedelta | None:
+        wait = accounts.login_delay(
             session, keys, now=now, limit=config.login_limit, window=config.login_window
-        ):
-            return "limited"
+        )
+        if wait:
+            return wait
         user = accounts.authenticate(session, email, password)
         if user is None:
             accounts.record_failure(session, keys, now=now, window=config.login_window)
@@ -90,10 +93,15 @@ async def login_post(request: web.Request) -> web.StreamResponse:
         return user
 
     result = await state.run(check)
-    if result == "limited":
-        logger.warning("Login rate limit reached")
+    if isinstance(result, dt.timedelta):
+        logger.warning("Login delayed after repeated failures from one client")
+        seconds = max(1, math.ceil(result.total_seconds()))
+        wait = f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
         return await pages.login_page(
-            request, error="Too many attempts. Wait a few minutes and try again.", status=429
+            request,
+            error=f"Too many wrong tries from this device. Please wait {wait} and try again.",
+            status=429,
+            headers={"Retry-After": str(seconds)},
         )
     if not isinstance(result, User):
         return await pages.login_page(request, error="Wrong e-mail or password.", status=401)

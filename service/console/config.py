@@ -23,14 +23,19 @@ class ConsoleConfig:
         cookie_secure: Session cookies only over HTTPS (``CONSOLE_COOKIE_SECURE``, default on;
             ``0`` for plain-http localhost development and tests).
         session_ttl: Login session lifetime (``CONSOLE_SESSION_HOURS``, default 8).
-        login_limit: Failed logins allowed per account and per client address within
-            ``login_window`` (``CONSOLE_LOGIN_LIMIT``, default 5).
+        login_limit: Failed logins from one client address within ``login_window`` before
+            each further try must wait (``CONSOLE_LOGIN_LIMIT``, default 5; see
+            `bot.handoff.accounts.login_delay`).
         login_window: ``CONSOLE_LOGIN_WINDOW_MINUTES`` (default 15).
         handoff_wait: How long a live chat waits for an operator before the bot takes over again
             and offers a callback (``HANDOFF_WAIT_SECONDS``, default 300).
         poll_interval: Seconds between transcript/queue polls (``HANDOFF_POLL_SECONDS``, 1).
         allowed_origins: Origins allowed to open the console WebSocket and post forms
-            (``CONSOLE_ORIGINS``, space separated); empty means the request's own origin.
+            (``CONSOLE_ORIGINS``, separated by commas and/or spaces); empty means the request's
+            own origin.
+        trusted_proxies: Addresses of the reverse proxies in front of the service
+            (``CONSOLE_TRUSTED_PROXIES``, commas and/or spaces). Only a request from one of them
+            may name the real client in ``X-Forwarded-For``; the login delays are keyed on that.
         partners_file: The partner directory (``PARTNERS_FILE``).
         rasa_token: Rasa's ``--auth-token`` if it runs with one (``RASA_TOKEN``).
     """
@@ -42,6 +47,7 @@ class ConsoleConfig:
     handoff_wait: dt.timedelta = dt.timedelta(seconds=300)
     poll_interval: float = 1.0
     allowed_origins: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
     partners_file: Path = DEFAULT_PARTNERS_FILE
     rasa_token: str | None = field(default=None, repr=False)
 
@@ -69,7 +75,13 @@ class ConsoleConfig:
             login_window=dt.timedelta(minutes=number("CONSOLE_LOGIN_WINDOW_MINUTES", "15")),
             handoff_wait=dt.timedelta(seconds=number("HANDOFF_WAIT_SECONDS", "300")),
             poll_interval=number("HANDOFF_POLL_SECONDS", "1"),
-            allowed_origins=tuple(get("CONSOLE_ORIGINS", "").split()),
+            allowed_origins=_words(get("CONSOLE_ORIGINS", "")),
+            trusted_proxies=_words(get("CONSOLE_TRUSTED_PROXIES", "")),
             partners_file=Path(get("PARTNERS_FILE", str(DEFAULT_PARTNERS_FILE))),
             rasa_token=env.get("RASA_TOKEN", "").strip() or None,
         )
+
+
+def _words(value: str) -> tuple[str, ...]:
+    """A list written with commas, spaces or both ("a, b c")."""
+    return tuple(value.replace(",", " ").split())

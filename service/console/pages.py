@@ -51,11 +51,16 @@ def _render(name: str, status: int = 200, **values: Any) -> web.Response:
 
 
 async def login_page(
-    request: web.Request, *, error: str | None = None, status: int = 200
+    request: web.Request,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> web.Response:
     """The login form, with a fresh double-submit CSRF token."""
     token = new_login_csrf()
     response = _render("login.html", status=status, csrf_token=token, error=error)
+    response.headers.update(headers or {})
     set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
     return response
 

@@ -55,6 +55,21 @@ def _refuse(request: web.Request, status: int, reason: str) -> web.StreamRespons
     )
 
 
+def client_address(request: web.Request) -> str:
+    """The address of the person's device: the connection's own, or, when the connection comes
+    from a configured trusted proxy, the last address in ``X-Forwarded-For`` that is not one of
+    those proxies (a client can put anything at the start of that header, never at its end)."""
+    remote = request.remote or "-"
+    trusted = set(state_of(request).config.trusted_proxies)
+    if remote not in trusted:
+        return remote
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop[:64]
+    return remote
+
+
 def origin_allowed(request: web.Request) -> bool:
     """True when the request's Origin is this service (or a configured console origin)."""
     origin = request.headers.get("Origin")
