@@ -326,6 +326,7 @@ def install(timeout_seconds: float = DEFAULT_ACTION_TIMEOUT_SECONDS) -> None:
 
     RestInput._extract_sender = checked_extract_sender  # type: ignore[method-assign]
     _install_cached_response_validator(RemoteAction)
+    _install_literal_button_payloads()
     _state["installed"] = True
     logger.info("Action-server guard installed (timeout %.1f s)", timeout_seconds)
 
@@ -354,6 +355,47 @@ class ReliabilityGuard(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         """Leaves messages unchanged."""
         return messages
+
+
+def _install_literal_button_payloads() -> None:
+    """Button payloads are sent as written: Rasa's NLG no longer fills slots into them.
+
+    Rasa 3.6.21's ``TemplatedNaturalLanguageGenerator._fill_response`` interpolates every
+    ``{...}`` of a response's buttons with the slot values. Our payloads are Rasa's own
+    entity syntax, ``/inform{"choice":"victim"}``, so for every button the interpolator looked
+    up a slot named ``"choice":"victim"``, failed, logged an ERROR with the traceback (and,
+    with structlog's rich renderer, the local variables: every slot value, references
+    included) and returned the payload unchanged. Payloads are machine identifiers, never
+    templates (none in domain/ uses a placeholder), so they are set aside while the rest of
+    the response is filled and put back as they were: same output, no error.
+    """
+    from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+
+    fill_response = TemplatedNaturalLanguageGenerator._fill_response
+    if getattr(fill_response, "_literal_payloads", False):
+        return
+
+    def literal_payload_fill(self: Any, response: dict[str, Any],
+                             filled_slots: dict[str, Any] | None = None,
+                             **kwargs: Any) -> dict[str, Any]:
+        buttons = response.get("buttons")
+        kept: dict[int, Any] = {}
+        if isinstance(buttons, list):
+            for i, button in enumerate(buttons):
+                if isinstance(button, dict) and "payload" in button:
+                    kept[i] = button.pop("payload")
+        filled: dict[str, Any] = fill_response(self, response, filled_slots, **kwargs)
+        filled_buttons = filled.get("buttons")
+        if kept and isinstance(filled_buttons, list):
+            for i, payload in kept.items():
+                if i < len(filled_buttons) and isinstance(filled_buttons[i], dict):
+                    filled_buttons[i]["payload"] = payload
+        return filled
+
+    literal_payload_fill._literal_payloads = True  # type: ignore[attr-defined]
+    TemplatedNaturalLanguageGenerator._fill_response = (  # type: ignore[method-assign]
+        literal_payload_fill
+    )
 
 
 def _install_cached_response_validator(remote_action: Any) -> None:
