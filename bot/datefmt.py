@@ -75,17 +75,22 @@ def format_skeleton(skeleton: str, value: dt.date | dt.datetime | dt.time, local
     return _plain(format_datetime(value, pattern_for(skeleton, str(locale)), locale=locale))
 
 
+#: Where the region matters to how dates read (see `babel_locale`).
+_REGION = {"zh-Hant": "zh_Hant_HK"}
+
+
 @functools.lru_cache(maxsize=None)
 def babel_locale(language: str | None) -> Locale:
     """The Babel locale for one of our language codes (see ``bot/languages.yml``).
 
-    English is British English (the service is in the UK: "7 December", not "December 7"). Other
-    codes are tried as they are ("zh-Hans", "zh-Hant" are CLDR tags), then the language's locale
-    tags in order; English when none is known to Babel.
+    English is British English (the service is in the UK: "7 December", not "December 7") and
+    Traditional Chinese is Hong Kong's (most of the people here who write it). Other codes are
+    tried as they are ("zh-Hans" is a CLDR tag), then the language's locale tags in order; English
+    when none is known to Babel.
     """
     if not language or language == "en":
         return Locale.parse("en_GB")
-    candidates = [language]
+    candidates = [_REGION.get(language, language)]
     try:
         from bot import languages
 

@@ -29,6 +29,18 @@ def _skipped(domain: dict[str, Any], language: str | None) -> str:
     return i18n.text(domain, "utter_label_not_given", language) or "—"
 
 
+def _when(slots: Slots, said: str, language: str | None) -> str:
+    """What the person wrote about when, followed by the date understood, in their language."""
+    try:
+        start = dt.date.fromisoformat(str(slots.get("date_from")))
+        end = dt.date.fromisoformat(str(slots.get("date_to")))
+    except ValueError:
+        return said
+    from bot.intake.dates import describe_when
+
+    return f"{said} ({describe_when(start, end, language)})"
+
+
 def summary_values(slots: Slots, domain: dict[str, Any], language: str | None) -> dict[str, str]:
     """The variables of `utter_summary`, each already in the person's language."""
     skipped = _skipped(domain, language)
@@ -58,7 +70,7 @@ def summary_values(slots: Slots, domain: dict[str, Any], language: str | None) -
         "s_role": one("reporter_role"),
         "s_description": free("description"),
         "s_types": many("incident_types"),
-        "s_when": free("incident_date"),
+        "s_when": _when(slots, free("incident_date"), language),
         "s_where": free("location"),
         "s_place": place,
         "s_motivations": many("motivations"),
