@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 from actions._common import answer_of, channel_of, language_of
 from actions.intake import DRAFT_SLOTS, erase_events
 from bot import commands, i18n
+from bot.datefmt import DAY_NO_WEEKDAY, format_day
 from bot.intake.engine import YES_NO_MIN_CONFIDENCE, Answer, match_choices
 from bot.store.references import normalise_reference
 
@@ -279,7 +280,7 @@ class ValidateAccessForm(FormValidationAction):
                     domain,
                     "utter_consent_withdrawn_answer",
                     language,
-                    date=entry["withdrawn_at"].date().isoformat(),
+                    date=format_day(entry["withdrawn_at"], language, DAY_NO_WEEKDAY),
                 )
             else:
                 titles = dict(i18n.buttons(domain, entry["wording_key"], language))

@@ -21,7 +21,6 @@ import functools
 import logging
 from typing import Any
 
-from babel.dates import format_datetime
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -29,26 +28,11 @@ from rasa_sdk.types import DomainDict
 
 from actions._common import channel_of, language_of
 from bot.handoff import clock
+from bot.datefmt import DAY, format_moment
 from bot.handoff import responses as said
 from bot.hours import OpeningHours
 
 logger = logging.getLogger(__name__)
-
-#: Our language codes → Babel locales for dates and times in the person's own format.
-BABEL_LOCALES = {
-    "en": "en_GB",
-    "zh-Hans": "zh_Hans_CN",
-    "zh-Hant": "zh_Hant_HK",
-    "vi": "vi",
-    "ko": "ko",
-    "ja": "ja",
-    "th": "th",
-    "tl": "fil",
-    "ms": "ms",
-    "id": "id",
-    "my": "my",
-    "km": "km",
-}
 
 Responses = list[tuple[str, dict[str, Any]]]
 
@@ -78,13 +62,8 @@ def opening_hours() -> OpeningHours:
 
 
 def format_when(moment: dt.datetime, language: str) -> str:
-    """A date and time written the way the person's language writes it."""
-    locale = BABEL_LOCALES.get(language, "en_GB")
-    return (
-        format_datetime(moment, format="full", locale=locale)
-        .split(" GMT")[0]
-        .split(" Greenwich")[0]
-    )
+    """A date and time written the way the person's language writes it (Babel, bot/datefmt.py)."""
+    return format_moment(moment, language, DAY)
 
 
 def hours_responses(
@@ -96,8 +75,7 @@ def hours_responses(
     if hours.is_open(now):
         return [("utter_human_open_now", {})]
     nxt = hours.next_opening(now)
-    locale = BABEL_LOCALES.get(language, "en_GB")
-    when = format_datetime(nxt, format="EEEE d MMMM, HH:mm", locale=locale)
+    when = format_moment(nxt, language)  # "Monday 7 December, 09:00", "12月7日星期一 09:00"
     return [("utter_human_closed", {"next_open": when})]
 
 
