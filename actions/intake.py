@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._common import answer_of, channel_of, language_of, say
-from actions.people import expand_responses
+from actions.people import expand_responses, leave_queue_if_asked
 from bot import i18n
 from bot.intake import engine
 from bot.intake import options as o
@@ -165,8 +165,7 @@ class _AskMultiSelect(Action, ABC):
         titles = dict(offered)
         remaining = [
             {"title": title, "payload": f'/inform{{"choice":"{value}"}}'}
-            for value, title in offered
-            if value not in pending and value not in ("not_sure", "no_support", "skip")
+            for value, title in engine.more_choice_buttons(offered, pending)
         ]
         dispatcher.utter_message(
             response="utter_ask_more_choices",
@@ -186,6 +185,33 @@ class ActionAskMotivations(_AskMultiSelect):
 
 class ActionAskSupportNeeds(_AskMultiSelect):
     slot = "support_needs"
+
+
+class _AskByState(Action, ABC):
+    """Asks a question whose wording depends on earlier choices (`engine.question_response`):
+    where a choice means it cannot be skipped, it offers the ways forward instead of Skip."""
+
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The slot this action asks for."""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response=engine.question_response(dict(tracker.slots), self.slot))
+        return []
+
+
+class ActionAskContactPhone(_AskByState):
+    slot = "contact_phone"
+
+
+class ActionAskContactEmail(_AskByState):
+    slot = "contact_email"
 
 
 class ActionAskSummaryConfirmed(Action):
@@ -212,6 +238,7 @@ class ActionStartReport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        leave_queue_if_asked(dispatcher, tracker)  # "Back to the assistant" outside a report
         dispatcher.utter_message(response="utter_welcome")
         events = [*_reset_events({"draft_id": uuid.uuid4().hex}), SlotSet("erase_pending", None)]
         if tracker.get_slot("language_ask") and not tracker.get_slot("language_locked"):
@@ -235,11 +262,11 @@ class ActionFinishReport(Action):
             # conversation that saved it and the one that continues it are never linked.
             return [*_reset_events(), *erase_events(tracker)]
         if tracker.get_slot("erase_requested"):
-            dispatcher.utter_message(response="utter_erased")
+            say_erased(dispatcher, tracker, "utter_erased")
             return [*_reset_events(), *erase_events(tracker)]
         if tracker.get_slot("stop_confirmed"):
             # "What you've told me so far will be deleted": the transcript too.
-            dispatcher.utter_message(response="utter_stopped")
+            say_erased(dispatcher, tracker, "utter_stopped")
             return [*_reset_events(), *erase_events(tracker)]
         if tracker.get_slot("summary_confirmed") is not True:
             return []
@@ -267,11 +294,26 @@ class ActionFinishReport(Action):
 
 
 def erase_events(tracker: Tracker) -> list[EventType]:
-    """Erases this conversation: loose evidence now, every stored event when Rasa saves."""
-    from actions.store import erase_loose_evidence
+    """Erases this conversation: loose evidence and live-chat requests now (no operator can
+    accept it any more), every stored event when Rasa saves."""
+    from actions.store import store
+    from bot.privacy.erasure import erase_unsent
 
     try:
-        erase_loose_evidence(tracker.sender_id)
+        settings, sessions, _keyring = store()
+        erase_unsent(sessions, settings, tracker.sender_id)
     except Exception:  # noqa: BLE001 - the transcript is still erased; retention gets the rest
-        logger.exception("deleting the conversation's unsent evidence failed")
+        logger.exception("deleting the conversation's unsent evidence or queue place failed")
     return [SlotSet("erase_requested", True)]
+
+
+#: What the chat widget acts on: the conversation was erased, so clear the screen and storage.
+ERASED_MARKER = {"erased": True}
+
+
+def say_erased(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> None:
+    """Sends the erasure reply and, on the web widget only, the marker that clears its screen and
+    browser storage (other channels get just the text; a custom message would confuse them)."""
+    dispatcher.utter_message(response=response)
+    if tracker.get_latest_input_channel() == "socketio":
+        dispatcher.utter_message(json_message=dict(ERASED_MARKER))

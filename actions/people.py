@@ -117,6 +117,18 @@ def leave_responses(tracker: Tracker) -> Responses:
     return [(said.LEFT, {})]
 
 
+def leave_queue_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Outside a report, "Back to the assistant" starts one (rule "any answer outside a report"):
+    the person is taken out of the live queue first and told so. True if that was the answer."""
+    from actions._common import answer_of
+
+    if answer_of(tracker).choice != said.LEAVE_CHOICE:
+        return False
+    for name, variables in leave_responses(tracker):
+        dispatcher.utter_message(response=name, **variables)
+    return True
+
+
 def expand_responses(responses: Responses, tracker: Tracker) -> Responses:
     """Replaces placeholder responses of the intake engine that need live values."""
     result: Responses = []

@@ -128,9 +128,13 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
 
         A tracker whose ``erase_requested`` slot is set (the person typed "exit"/"delete", or
         stopped or saved their report) is erased instead: every stored event of the
-        conversation is deleted and nothing is written, so the next message starts afresh.
+        conversation is deleted and nothing is written, so the next message starts afresh. So is
+        one that "Exit quickly" erased a moment ago (a message still on its way must not write
+        it back: :func:`bot.privacy.erasure.recently_erased`).
         """
-        if tracker.get_slot("erase_requested") is True:
+        from bot.privacy.erasure import recently_erased
+
+        if tracker.get_slot("erase_requested") is True or recently_erased(tracker.sender_id):
             self.erase(tracker.sender_id)
             return
         await self.stream_events(tracker)

@@ -5,6 +5,9 @@
   and every reply is lost. This handler awaits it.
 * The session id comes from the browser: anything that is not a plain id (hostile or malformed
   input) is replaced by a fresh random one instead of becoming a tracker key.
+
+It also serves ``POST /webhooks/socketio/erase`` for the widget's "Exit quickly"
+(channels/quick_exit.py).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 from channels.admission import bounded
+from channels.quick_exit import add_erase_route
 
 logger = logging.getLogger(__name__)
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -54,4 +58,5 @@ class SocketIOChannel(SocketIOInput):
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
+        add_erase_route(blueprint)  # "Exit quickly" erases the server side (channels/quick_exit.py)
         return blueprint

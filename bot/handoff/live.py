@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.handoff_models import ConsoleUser, HandoffRequest
@@ -170,6 +170,23 @@ def leave(session: Session, conversation_id: str, *, now: dt.datetime) -> bool:
     )
     session.commit()
     return bool(result.rowcount)
+
+
+def forget(session: Session, conversation_id: str) -> int:
+    """The person erased the conversation: every live-chat request of it goes (waiting, active or
+    ended), so no operator can accept it and the console lists it no more. Returns how many.
+
+    Deleting (rather than a status) leaves no row naming the conversation; an operator holding the
+    chat finds it "no longer active" and the console's next queue push drops it.
+    """
+    result = session.execute(
+        delete(HandoffRequest).where(HandoffRequest.conversation_id == conversation_id)
+    )
+    session.commit()
+    count = int(result.rowcount or 0)
+    if count:
+        logger.info("Live chat request(s) of an erased conversation removed (%d)", count)
+    return count
 
 
 def accept(session: Session, request_id: int, operator_id: int, *, now: dt.datetime) -> bool:

@@ -14,7 +14,10 @@ case is not counted in statistics from then on.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -222,3 +225,90 @@ def was_erased(sessions: sessionmaker, keyring: Keyring, reference: str) -> bool
             )
             is not None
         )
+
+
+# -- A conversation the person erased ("Exit quickly", typed "exit"/"delete"/"stop") -------------
+#
+# Not a case: what the person typed lives in Rasa's tracker (deleted by the tracker store) and, in
+# the case store, only as live-chat requests and evidence not yet part of a sent report. A report
+# already SUBMITTED from the conversation stays: it is the case, and has its own erasure above.
+
+
+def erase_unsent(sessions: sessionmaker, settings: Settings, conversation_key: str) -> dict[str, int]:
+    """Deletes the case store's traces of a conversation that are not a submitted report.
+
+    Idempotent: a second call finds nothing and deletes nothing.
+
+    Args:
+        sessions: Case store session factory.
+        settings: Store settings (the evidence folder).
+        conversation_key: Rasa's sender id of the conversation.
+
+    Returns:
+        How many live-chat requests and evidence files were deleted.
+    """
+    from bot.handoff import live
+    from bot.privacy.common import delete_evidence_rows
+    from bot.store.models import Evidence
+
+    with sessions() as session:
+        requests = live.forget(session, conversation_key)
+        rows = list(
+            session.scalars(
+                select(Evidence).where(
+                    Evidence.conversation_key == conversation_key, Evidence.case_id.is_(None)
+                )
+            )
+        )
+        evidence = delete_evidence_rows(session, settings, rows)
+        session.commit()
+    return {"live_requests": requests, "evidence_files": evidence}
+
+
+class Tombstones:
+    """Conversations erased by "Exit quickly" in the last ``ttl`` seconds (memory only, bounded).
+
+    A message already on its way when the person left is handled after the erasure; the tracker
+    store consults this so that message cannot write the conversation back. Only a keyed digest
+    of each id is held, never the id.
+    """
+
+    def __init__(self, ttl: float = 15 * 60, max_size: int = 50_000) -> None:
+        self.ttl = ttl
+        self.max_size = max_size
+        self._until: dict[str, float] = {}
+        self._salt = os.urandom(16)
+
+    def _key(self, conversation_key: str) -> str:
+        return hashlib.blake2b(
+            conversation_key.encode("utf-8"), key=self._salt, digest_size=16
+        ).hexdigest()
+
+    def add(self, conversation_key: str, now: float | None = None) -> bool:
+        """Marks a conversation erased; False if it already was (nothing new to do)."""
+        now = time.monotonic() if now is None else now
+        self._expire(now)
+        key = self._key(conversation_key)
+        fresh = self._until.get(key, 0.0) <= now
+        if len(self._until) >= self.max_size and fresh:
+            self._until.pop(next(iter(self._until)))  # the oldest mark gives way
+        self._until[key] = now + self.ttl
+        return fresh
+
+    def __contains__(self, conversation_key: object) -> bool:
+        if not isinstance(conversation_key, str):
+            return False
+        return self._until.get(self._key(conversation_key), 0.0) > time.monotonic()
+
+    def _expire(self, now: float) -> None:
+        for key in [k for k, until in self._until.items() if until <= now]:
+            del self._until[key]
+
+
+#: The Rasa process's marks (see :class:`Tombstones`); the quick-exit route adds to it.
+ERASED = Tombstones()
+
+
+def recently_erased(conversation_key: str) -> bool:
+    """Whether "Exit quickly" erased this conversation a moment ago (then nothing is stored)."""
+    return conversation_key in ERASED

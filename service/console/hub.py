@@ -141,6 +141,16 @@ class Hub:
         for item in queue:
             if item["status"] == "active":
                 await self._forward(item["id"])
+        await self._forget_gone({item["id"] for item in queue if item["status"] == "active"})
+
+    async def _forget_gone(self, active: set[int]) -> None:
+        """Drops what the hub remembers of chats that ended or that the person erased (their
+        requests are deleted: bot/handoff/live.py ``forget``); the queue push above has already
+        taken them off every console."""
+        for request_id in [r for r in self._seen if r not in active]:
+            request = await self.state.run(lambda s, r=request_id: live.get_request(s, r))
+            if request is None or request.status != "active":
+                self._seen.pop(request_id, None)
 
     async def _forward(self, request_id: int) -> None:
         request = await self.state.run(lambda s: live.get_request(s, request_id))

@@ -86,3 +86,18 @@ def test_waiting_too_long_times_out(session_factory: Any) -> None:
         )
         assert [r.conversation_id for r in expired] == ["d"]
         assert live.place_of(session, "d") is None
+
+
+def test_forgetting_an_erased_conversation_removes_every_request_of_it(session_factory: Any) -> None:
+    _operator(session_factory)
+    with session_factory() as session:
+        gone = live.enqueue(session, conversation_id="a", channel="socketio", language="en", now=NOW)
+        live.leave(session, "a", now=NOW)
+        again = live.enqueue(session, conversation_id="a", channel="socketio", language="en", now=NOW)
+        kept = live.enqueue(session, conversation_id="b", channel="socketio", language="en", now=NOW)
+        assert live.forget(session, "a") == 2
+        assert live.forget(session, "a") == 0  # idempotent
+        assert live.get_request(session, gone.request_id) is None
+        assert live.get_request(session, again.request_id) is None
+        assert not live.accept(session, again.request_id, 1, now=NOW)  # nobody can take it
+        assert live.place_of(session, "b").position == 1 and kept.position == 2

@@ -120,3 +120,93 @@ async def test_handoff_returned_uses_the_custom_ask_action() -> None:
         "utter_handoff_returned",
         "utter_ask_description",
     ]
+
+
+def _outside_report(sender: str, text: str, channel: str = "socketio", **slots: Any) -> Tracker:
+    """A tracker outside any form whose latest message is ``text`` (a payload or typed)."""
+    entities = []
+    if text.startswith('/inform{"choice":"'):
+        entities = [{"entity": "choice", "value": text.split('"')[3]}]
+    message = {"text": text, "entities": entities, "intent": {"name": "inform", "confidence": 1.0}}
+    events = [{"event": "user", "text": text, "input_channel": channel, "parse_data": message}]
+    return Tracker(sender, {"language": "en", **slots}, message, events, False, None, {}, "action_listen")
+
+
+@pytest.fixture
+def case_store(store: Any) -> Iterator[Any]:
+    """The action server's own case-store handle, on the test store."""
+    import actions.store as action_store
+
+    action_store._store.cache_clear()
+    yield store
+    action_store._store.cache_clear()
+
+
+async def test_back_to_the_assistant_outside_a_report_leaves_the_queue(
+    case_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside a report the button's answer starts one (rule "any answer outside a report"):
+    the person must leave the queue first, and no operator can accept them any more."""
+    from actions.intake import ActionStartReport
+
+    monkeypatch.setenv("HOURS_NOW", MONDAY_10)
+    _online_operator(case_store, dt.datetime.fromisoformat(MONDAY_10))
+    asked = CollectingDispatcher()
+    await people.ActionHumanHours().run(asked, _outside_report("web-sid-9", "a person please"), {})
+    assert [m["response"] for m in asked.messages] == ["utter_handoff_queued"]
+    with case_store() as session:
+        assert live.place_of(session, "web-sid-9") is not None
+
+    dispatcher = CollectingDispatcher()
+    await ActionStartReport().run(
+        dispatcher, _outside_report("web-sid-9", '/inform{"choice":"leave_queue"}'), {}
+    )
+    assert [m["response"] for m in dispatcher.messages][:2] == [
+        "utter_handoff_left",
+        "utter_welcome",
+    ]
+    with case_store() as session:
+        assert live.place_of(session, "web-sid-9") is None
+        assert live.operators_online(session, now=dt.datetime.fromisoformat(MONDAY_10)) == 1
+
+
+@pytest.mark.parametrize("slot", ["erase_requested", "stop_confirmed"])
+async def test_typed_exit_or_stop_takes_the_person_out_of_the_queue_and_marks_the_widget(
+    case_store: Any, monkeypatch: pytest.MonkeyPatch, slot: str
+) -> None:
+    from actions.intake import ActionFinishReport
+
+    monkeypatch.setenv("HOURS_NOW", MONDAY_10)
+    now = dt.datetime.fromisoformat(MONDAY_10)
+    _online_operator(case_store, now)
+    with case_store() as session:
+        for sender in ("web-sid-erase", "rest-erase"):
+            live.enqueue(session, conversation_id=sender, channel="socketio", language="en", now=now)
+
+    web = CollectingDispatcher()
+    events = await ActionFinishReport().run(
+        web, _outside_report("web-sid-erase", "exit", **{slot: True}), {}
+    )
+    expected = "utter_erased" if slot == "erase_requested" else "utter_stopped"
+    assert [m.get("response") for m in web.messages] == [expected, None]
+    assert web.messages[1]["custom"] == {"erased": True}
+    assert {"event": "slot", "timestamp": None, "name": "erase_requested", "value": True} in events
+
+    rest = CollectingDispatcher()
+    await ActionFinishReport().run(rest, _outside_report("rest-erase", "exit", "rest", **{slot: True}), {})
+    assert [m.get("response") for m in rest.messages] == [expected]  # text only elsewhere
+    with case_store() as session:
+        assert live.place_of(session, "web-sid-erase") is None
+        assert live.place_of(session, "rest-erase") is None
+
+
+async def test_exit_outside_a_report_marks_the_widget_only_on_the_web(case_store: Any) -> None:
+    from actions.access import ActionStopOrErase
+
+    web = CollectingDispatcher()
+    await ActionStopOrErase().run(web, _outside_report("web-sid-x", "exit"), {})
+    assert [m.get("response") for m in web.messages] == ["utter_erased", None]
+    assert web.messages[1]["custom"] == {"erased": True}
+    telegram = CollectingDispatcher()
+    await ActionStopOrErase().run(telegram, _outside_report("tg-x", "exit", "telegram"), {})
+    assert [m.get("response") for m in telegram.messages] == ["utter_erased"]
