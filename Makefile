@@ -23,6 +23,7 @@ help:
 setup:
 	@scripts/setup-venv.sh
 	@$(PY) -m bot.cli db upgrade
+	@$(PY) -m bot.secrets ensure
 
 # Re-resolve the lock after editing requirements/*.in. Never pip install anything by hand.
 lock:

@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -293,6 +294,8 @@ class Running:
     startup_s: dict[str, float]
     stop: Callable[[], None]
     action_webhook: str = ""
+    token: str = ""  # Rasa's --auth-token (its HTTP API, e.g. /model/parse)
+    action_secret: str = ""  # what the action server requires (X-Action-Secret)
 
 
 def start_ours(tmp: Path, extra_env: dict[str, str]) -> Running:
@@ -320,7 +323,7 @@ def start_ours(tmp: Path, extra_env: dict[str, str]) -> Running:
             stack.stop(name)
 
     return Running(stack.rasa_url, {n: p.pid for n, p in stack.procs.items()}, timings, stop,
-                   f"{stack.action_url}/webhook")
+                   f"{stack.action_url}/webhook", stack.rasa_token, stack.action_secret)
 
 
 def start_baseline(tmp: Path, model: Path) -> Running:
@@ -329,12 +332,13 @@ def start_baseline(tmp: Path, model: Path) -> Running:
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    token = secrets.token_urlsafe(32)  # its API is on for /model/parse: never without a token
     log = open(tmp / "baseline-rasa.log", "wb")  # noqa: SIM115 - closed in stop()
     started = time.monotonic()
     proc = subprocess.Popen(
         [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--credentials",
          str(BASELINE / "credentials.yml"), "--port", str(port), "--interface", "127.0.0.1",
-         "--enable-api"],
+         "--enable-api", "--auth-token", token],
         cwd=tmp, env=_env(), stdout=log, stderr=subprocess.STDOUT,
     )
     try:
@@ -356,7 +360,7 @@ def start_baseline(tmp: Path, model: Path) -> Running:
                 proc.wait()
         log.close()
 
-    return Running(url, {"rasa": proc.pid}, {"rasa": startup}, stop)
+    return Running(url, {"rasa": proc.pid}, {"rasa": startup}, stop, token=token)
 
 
 # ---------------------------------------------------------------- load
@@ -473,14 +477,15 @@ async def warm_up(url: str, conversation: Conversation, count: int) -> tuple[int
     return turns, (time.monotonic() - started) / max(1, total)
 
 
-async def nlu_parse(url: str, texts: list[str], rounds: int = 3) -> dict[str, Any]:
+async def nlu_parse(url: str, texts: list[str], token: str, rounds: int = 3) -> dict[str, Any]:
     """NLU alone: `/model/parse` of `texts`, one at a time (no dialogue, actions or stores)."""
     latencies: list[float] = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
         for _ in range(rounds):
             for text in texts:
                 started = time.perf_counter()
-                async with http.post(f"{url}/model/parse", json={"text": text}) as response:
+                async with http.post(f"{url}/model/parse", json={"text": text},
+                                     params={"token": token}) as response:
                     await response.read()
                     if response.status != 200:
                         raise RuntimeError(f"/model/parse answered {response.status}")
@@ -561,7 +566,7 @@ async def bench_ours(args: argparse.Namespace) -> dict[str, Any]:
                 sampler.start()
                 print(f"  started in {running.startup_s}; warm-up ...", flush=True)
                 turns, per_turn = await warm_up(running.rasa_url, our_conversation, args.warmup)
-                nlu = await nlu_parse(running.rasa_url, PARSE_TEXTS)
+                nlu = await nlu_parse(running.rasa_url, PARSE_TEXTS, running.token)
                 interval = args.twilio_interval
                 if interval is None:  # spread the webhooks over ~half the expected load
                     expected = args.concurrency * args.reports * turns * per_turn
@@ -612,7 +617,7 @@ async def bench_baseline(args: argparse.Namespace, model: Path, turns: int) -> d
             sampler.start()
             print(f"  started in {running.startup_s}; warm-up ...", flush=True)
             _, per_turn = await warm_up(running.rasa_url, conversation, args.warmup)
-            nlu = await nlu_parse(running.rasa_url, PARSE_TEXTS)
+            nlu = await nlu_parse(running.rasa_url, PARSE_TEXTS, running.token)
             print(f"  {args.concurrency} concurrent conversations ({turns} turns each) ...",
                   flush=True)
             load = await run_load(running.rasa_url, conversation, args.concurrency, args.reports,
@@ -644,8 +649,10 @@ class ActionProxy:
             name = str(json.loads(body).get("next_action"))
             started = time.perf_counter()
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
-                async with http.post(self.target, data=body,
-                                     headers={"Content-Type": "application/json"}) as response:
+                # Rasa's shared secret for the action server, passed on unchanged.
+                headers = {"Content-Type": "application/json",
+                           "X-Action-Secret": request.headers.get("X-Action-Secret", "")}
+                async with http.post(self.target, data=body, headers=headers) as response:
                     data, status = await response.read(), response.status
             self.calls.append((name, (time.perf_counter() - started) * 1000))
             return web.Response(body=data, status=status, content_type="application/json")

@@ -38,6 +38,18 @@ export RABBITMQ_HOST="${RABBITMQ_HOST:-127.0.0.1}" RABBITMQ_PORT="${RABBITMQ_POR
 export RABBITMQ_USER="${RABBITMQ_USER:-guest}" RABBITMQ_PASSWORD="${RABBITMQ_PASSWORD:-guest}"
 export RABBITMQ_EXCHANGE="${RABBITMQ_EXCHANGE:-rasa-exchange}" RABBITMQ_QUEUE="${RABBITMQ_QUEUE:-rasa_events}"
 export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}" SERVICE_PORT
+. scripts/channel-env.sh
+# Secure defaults: no RabbitMQ guest/guest, no password-less Redis (PROD_LOCAL_TEST=1 only for a
+# local test against throw-away servers).
+.venv/bin/python -m bot.secrets check-prod || exit 1
+# Rasa's API token (the console's live chat uses the API) and the action server's shared secret:
+# RASA_TOKEN / ACTION_SERVER_SECRET from your secret store, else the files under var/secrets/.
+secrets_env=$(.venv/bin/python -m bot.secrets env) || exit 1
+eval "$secrets_env"; unset secrets_env
+# Origins whose pages may call Rasa from a browser (the widget): your public chat origin(s).
+RASA_CORS="${RASA_CORS:-http://127.0.0.1:$SERVICE_PORT http://localhost:$SERVICE_PORT}"
+case " $RASA_CORS " in *" * "*) echo "error: RASA_CORS must list origins, not *." >&2; exit 1;; esac
+read -r -a cors <<<"$RASA_CORS"
 mkdir -p var/log
 pids=()
 stop() {
@@ -50,15 +62,17 @@ stop() {
 trap stop INT TERM EXIT
 
 .venv/bin/python -m bot.cli db upgrade
-.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+# Each process's output goes through bot.logpipe: rotating files (LOG_MAX_BYTES, LOG_BACKUPS).
+log() { exec .venv/bin/python -m bot.logpipe "var/log/$1.log"; }
+.venv/bin/python -m actions.server --port "$ACTION_PORT" > >(log actions) 2>&1 &
 pids+=($!)
 for port in "$RASA_PORT" "$RASA_PORT_2"; do
-  .venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.prod.yml \
+  .venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.prod.yml --enable-api --auth-token "$RASA_TOKEN" \
     --credentials "${RASA_CREDENTIALS:-credentials.yml}" --port "$port" \
-    --interface "$RASA_INTERFACE" --cors "${RASA_CORS:-*}" >"var/log/rasa-$port.log" 2>&1 &
+    --interface "$RASA_INTERFACE" --cors "${cors[@]}" > >(log "rasa-$port") 2>&1 &
   pids+=($!)
 done
-.venv/bin/python -m service >var/log/service.log 2>&1 &
+.venv/bin/python -m service > >(log service) 2>&1 &
 pids+=($!)
 
 echo "Starting the production profile (logs in var/log/) ..."

@@ -10,6 +10,15 @@ export TRACKER_DB="${TRACKER_DB:-var/tracker.db}"
 RASA_PORT="${RASA_PORT:-5005}"; ACTION_PORT="${ACTION_PORT:-5055}"; SERVICE_PORT="${SERVICE_PORT:-8080}"
 export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}" SERVICE_PORT
 . scripts/channel-env.sh
+# Rasa's API token and the action server's shared secret: RASA_TOKEN / ACTION_SERVER_SECRET, or
+# the random ones created on first set-up under var/secrets/ (0600). Rasa never runs without them.
+secrets_env=$(.venv/bin/python -m bot.secrets env) || exit 1
+eval "$secrets_env"; unset secrets_env
+# Browsers may call Rasa (the widget's socket.io) only from these origins: the chat page's own by
+# default; add the public origin(s) of the pages that embed the widget, space separated.
+RASA_CORS="${RASA_CORS:-http://127.0.0.1:$SERVICE_PORT http://localhost:$SERVICE_PORT}"
+case " $RASA_CORS " in *" * "*) echo "error: RASA_CORS must list origins, not *." >&2; exit 1;; esac
+read -r -a cors <<<"$RASA_CORS"
 mkdir -p var/log
 # Refuse to start beside another copy: its health checks would answer for ours.
 for port in "$RASA_PORT" "$ACTION_PORT" "$SERVICE_PORT"; do
@@ -29,14 +38,16 @@ stop() {
 trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
-.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+# Each process's output goes through bot.logpipe: rotating files (LOG_MAX_BYTES, LOG_BACKUPS).
+log() { exec .venv/bin/python -m bot.logpipe "var/log/$1.log"; }
+# The action server: loopback (ACTION_HOST), and only for callers holding the shared secret.
+.venv/bin/python -m actions.server --port "$ACTION_PORT" > >(log actions) 2>&1 &
 pids+=($!)
-.venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.yml --enable-api \
-  --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 --cors "*" \
-  ${RASA_TOKEN:+--auth-token "$RASA_TOKEN"} \
-  >var/log/rasa.log 2>&1 &
+.venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.yml --enable-api --auth-token "$RASA_TOKEN" \
+  --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 --cors "${cors[@]}" \
+  > >(log rasa) 2>&1 &
 pids+=($!)
-.venv/bin/python -m service >var/log/service.log 2>&1 &
+.venv/bin/python -m service > >(log service) 2>&1 &
 pids+=($!)
 
 echo "Starting (logs in var/log/) ..."

@@ -1,4 +1,5 @@
-"""Talking to the Rasa server's HTTP API for a live handoff (needs ``rasa run --enable-api``).
+"""Talking to the Rasa server's HTTP API for a live handoff (``rasa run --enable-api
+--auth-token``; the token goes in the ``token`` query parameter, the only form Rasa 3.6 reads).
 
 Why these endpoints (Rasa 3.6, read from ``rasa/server.py`` and ``rasa/core/processor.py``):
 
@@ -52,16 +53,31 @@ class Transcript(Protocol):
         """Messages of the conversation newer than ``after``."""
 
 
+def _shared_token() -> str | None:
+    """The token the run scripts give Rasa, if one exists (never created here)."""
+    from bot.secrets import SecretError, rasa_token
+
+    try:
+        return rasa_token(create=False)
+    except SecretError as exc:
+        logger.warning("No usable Rasa API token: %s", exc)
+        return None
+
+
 class RasaClient:
     """Minimal async client of the Rasa HTTP API for handoffs."""
 
     def __init__(
         self, base_url: str, session: aiohttp.ClientSession, token: str | None = None
     ) -> None:
-        """Args: base_url: e.g. ``http://127.0.0.1:5005``; token: Rasa's ``--auth-token``."""
+        """Args: base_url: e.g. ``http://127.0.0.1:5005``; token: Rasa's ``--auth-token``.
+
+        Rasa always runs with a token (scripts/run*.sh): without ``token`` the client uses the
+        one :mod:`bot.secrets` finds (``RASA_TOKEN`` or ``$VAR_DIR/secrets/rasa_token``).
+        """
         self._base = base_url.rstrip("/")
         self._session = session
-        self._token = token
+        self._token = token or _shared_token()
 
     def _url(self, conversation_id: str, tail: str) -> str:
         return f"{self._base}/conversations/{quote(conversation_id, safe='')}/{tail}"

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -67,6 +68,14 @@ class Stack:
     service_url: str
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     logs: dict[str, Path] = field(default_factory=dict)
+    #: Rasa's ``--auth-token`` and the action server's shared secret (as ``make run`` makes them).
+    rasa_token: str = field(default="", repr=False)
+    action_secret: str = field(default="", repr=False)
+
+    def rasa_api(self, path: str) -> str:
+        """URL of a Rasa HTTP API ``path`` (``/conversations/...``) with the token."""
+        separator = "&" if "?" in path else "?"
+        return f"{self.rasa_url}{path}{separator}{urlencode({'token': self.rasa_token})}"
 
     def start(self, name: str, args: list[str], health: str, timeout: float = 180) -> None:
         """Starts one process (or restarts it) and waits for its health URL."""
@@ -104,6 +113,23 @@ class Stack:
         return "\n".join(p.read_text(errors="replace") for p in self.logs.values() if p.exists())
 
 
+def action_args(port: int) -> list[str]:
+    """The action server as the run scripts start it (loopback, shared secret required)."""
+    return [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(port)]
+
+
+def rasa_args(stack: Stack, port: int) -> list[str]:
+    """Rasa as the run scripts start it: API on with the mandatory token, CORS only for the
+    chat page's origin, loopback."""
+    return [
+        str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints",
+        stack.env.get("RASA_ENDPOINTS", "endpoints.yml"), "--credentials",
+        stack.env.get("RASA_CREDENTIALS", "credentials.yml"), "--port", str(port),
+        "--interface", "127.0.0.1", "--enable-api", "--auth-token", stack.rasa_token,
+        "--cors", *stack.env["RASA_CORS"].split(),
+    ]
+
+
 def start_stack(tmp: Path, extra_env: dict[str, str] | None = None, service: bool = True) -> Stack:
     """Starts Rasa, the action server and (optionally) the web service in `tmp`."""
     if not MODEL.exists():
@@ -123,34 +149,29 @@ def start_stack(tmp: Path, extra_env: dict[str, str] | None = None, service: boo
         "RASA_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
         "EXIT_URL": "/neutral",  # no network: the local neutral page
         "SERVICE_PORT": str(service_port),
+        "RASA_CORS": f"http://127.0.0.1:{service_port}",
         **(extra_env or {}),
     }
+    from bot.secrets import ACTION_SECRET_ENV, RASA_TOKEN_ENV, action_secret, rasa_token
+
+    # Created in tmp/secrets/ (VAR_DIR) like `make run` does under var/, unless given.
+    env[RASA_TOKEN_ENV] = str(rasa_token(env))
+    env[ACTION_SECRET_ENV] = str(action_secret(env))
     stack = Stack(
         tmp=tmp,
         env=env,
         rasa_url=f"http://127.0.0.1:{rasa_port}",
         action_url=f"http://127.0.0.1:{action_port}",
         service_url=f"http://127.0.0.1:{service_port}",
+        rasa_token=env[RASA_TOKEN_ENV],
+        action_secret=env[ACTION_SECRET_ENV],
     )
     subprocess.run(
         [str(VENV_BIN / "python"), "-m", "bot.cli", "db", "upgrade"],
         cwd=ROOT, env=env, check=True, capture_output=True,
     )
-    stack.start(
-        "actions",
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-        f"{stack.action_url}/health",
-    )
-    stack.start(
-        "rasa",
-        [
-            str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints",
-            env.get("RASA_ENDPOINTS", "endpoints.yml"), "--credentials",
-            env.get("RASA_CREDENTIALS", "credentials.yml"), "--port", str(rasa_port),
-            "--interface", "127.0.0.1", "--enable-api", "--cors", "*",
-        ],
-        f"{stack.rasa_url}/",
-    )
+    stack.start("actions", action_args(action_port), f"{stack.action_url}/health")
+    stack.start("rasa", rasa_args(stack, rasa_port), f"{stack.rasa_url}/")
     if service:
         stack.start("service", [str(VENV_BIN / "python"), "-m", "service"], f"{stack.service_url}/health")
     return stack

@@ -118,7 +118,7 @@ def test_full_report_leaves_no_plaintext_canary_anywhere(tmp_path: Path) -> None
         assert case is not None and token in case["incident"]["description"]
         assert case["contact"]["phone"] == f"+442079460{last3}"
         assert len(case["evidence"]) == 1
-        tracker = stack.rasa_url + f"/conversations/{sender}/tracker"
+        tracker = stack.rasa_api(f"/conversations/{sender}/tracker")
         import json
         import urllib.request
 

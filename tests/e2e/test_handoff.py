@@ -177,7 +177,7 @@ async def test_live_handoff_and_back_to_the_report(in_hours: Stack) -> None:
         }
     )
     await _until(ws, "ok")
-    async with http.get(f"{stack.rasa_url}/conversations/{chat.sender}/tracker") as response:
+    async with http.get(stack.rasa_api(f"/conversations/{chat.sender}/tracker")) as response:
         events = (await response.json())["events"]
     assert any(e["event"] == "bot" and e.get("text") == "Yes, I am here to help." for e in events)
 

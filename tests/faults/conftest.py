@@ -19,7 +19,8 @@ import yaml
 from aiohttp import web
 
 from tests.channels.conftest import TELEGRAM_TOKEN, FakeTelegram, FakeTwilio
-from tests.e2e.conftest import MODEL, VENV_BIN, Stack, free_port
+from tests.e2e.conftest import Stack, action_args, free_port
+from tests.e2e.conftest import rasa_args as e2e_rasa_args
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,21 +40,13 @@ def port_of(url: str) -> int:
 
 def rasa_args(stack: Stack, port: int) -> list[str]:
     """The command line ``start_stack`` uses for Rasa, on ``port``."""
-    return [
-        str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints",
-        stack.env.get("RASA_ENDPOINTS", "endpoints.yml"), "--credentials",
-        stack.env.get("RASA_CREDENTIALS", "credentials.yml"), "--port", str(port),
-        "--interface", "127.0.0.1", "--enable-api", "--cors", "*",
-    ]
+    return e2e_rasa_args(stack, port)
 
 
 def restart(stack: Stack, name: str) -> None:
     """Starts ``actions`` or ``rasa`` again on the port it had (after ``stack.stop``)."""
     if name == "actions":
-        port = port_of(stack.action_url)
-        args = [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                "--port", str(port)]
-        stack.start(name, args, f"{stack.action_url}/health")
+        stack.start(name, action_args(port_of(stack.action_url)), f"{stack.action_url}/health")
     elif name == "rasa":
         stack.start(name, rasa_args(stack, port_of(stack.rasa_url)), f"{stack.rasa_url}/")
     else:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from bot.secrets import production_problems
 from tests.e2e.conftest import Stack, start_stack
 from tests.faults.conftest import start_second_rasa
 
@@ -63,6 +64,8 @@ def prod_env(database: str, prefix: str, exchange: str, queue: str) -> dict[str,
         "RABBITMQ_HOST": "127.0.0.1", "RABBITMQ_PORT": "5672",
         "RABBITMQ_USER": "guest", "RABBITMQ_PASSWORD": "guest",
         "RABBITMQ_EXCHANGE": exchange, "RABBITMQ_QUEUE": queue,
+        # The local test servers run with guest/guest and no Redis password: allowed only so.
+        "PROD_LOCAL_TEST": "1",
     }
 
 
@@ -105,11 +108,14 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProdStack]:
     tag = uuid.uuid4().hex[:10]
     database, prefix = f"prodtest_{tag}", f"prodtest{tag}"
     exchange, queue = f"prodtest-{tag}", f"prodtest-{tag}"
+    env = prod_env(database, prefix, exchange, queue)
+    # The same gate as scripts/run-prod.sh: these settings pass only because of PROD_LOCAL_TEST.
+    assert production_problems(env) == []
+    assert production_problems({**env, "PROD_LOCAL_TEST": ""})
     _admin_sql(f'CREATE DATABASE "{database}"')
     stack: Stack | None = None
     try:
-        stack = start_stack(tmp_path_factory.mktemp("prod"),
-                            prod_env(database, prefix, exchange, queue), service=False)
+        stack = start_stack(tmp_path_factory.mktemp("prod"), env, service=False)
         second = start_second_rasa(stack)
         yield ProdStack(stack, [stack.rasa_url, second], database, prefix, exchange, queue)
     finally:
