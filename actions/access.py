@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._common import answer_of, channel_of, language_of, say
-from actions.intake import DRAFT_SLOTS, erase_events
+from actions.intake import DRAFT_SLOTS, erase_events, say_erased
 from actions.people import expand_responses
 from bot import commands, i18n
 from bot.access import engine

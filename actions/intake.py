@@ -316,4 +316,6 @@ def say_erased(dispatcher: CollectingDispatcher, tracker: Tracker, response: str
     browser storage (other channels get just the text; a custom message would confuse them)."""
     dispatcher.utter_message(response=response)
     if tracker.get_latest_input_channel() == "socketio":
-        dispatcher.utter_message(json_message=dict(ERASED_MARKER))
+        # Rasa's socket.io output emits a custom message as `sio.emit(bot_uttered, **message)`:
+        # the widget receives the value of "data" as the bot_uttered payload.
+        dispatcher.utter_message(json_message={"data": dict(ERASED_MARKER)})

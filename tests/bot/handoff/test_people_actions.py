@@ -189,7 +189,7 @@ async def test_typed_exit_or_stop_takes_the_person_out_of_the_queue_and_marks_th
     )
     expected = "utter_erased" if slot == "erase_requested" else "utter_stopped"
     assert [m.get("response") for m in web.messages] == [expected, None]
-    assert web.messages[1]["custom"] == {"erased": True}
+    assert web.messages[1]["custom"] == {"data": {"erased": True}}
     assert {"event": "slot", "timestamp": None, "name": "erase_requested", "value": True} in events
 
     rest = CollectingDispatcher()
@@ -206,7 +206,7 @@ async def test_exit_outside_a_report_marks_the_widget_only_on_the_web(case_store
     web = CollectingDispatcher()
     await ActionStopOrErase().run(web, _outside_report("web-sid-x", "exit"), {})
     assert [m.get("response") for m in web.messages] == ["utter_erased", None]
-    assert web.messages[1]["custom"] == {"erased": True}
+    assert web.messages[1]["custom"] == {"data": {"erased": True}}
     telegram = CollectingDispatcher()
     await ActionStopOrErase().run(telegram, _outside_report("tg-x", "exit", "telegram"), {})
     assert [m.get("response") for m in telegram.messages] == ["utter_erased"]
