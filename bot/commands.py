@@ -35,6 +35,10 @@ SHORT_COMMANDS = (
 )
 SHORT_MESSAGE_WORDS = 6
 SHORT_MESSAGE_CHARS = 40
+#: A message of up to this size is still a command when it is short once its filler words are
+#: dropped ("I want to talk to a person, please" is "talk person").
+LONGEST_COMMAND_WORDS = 10
+LONGEST_COMMAND_CHARS = 60
 # Not `re`'s \W: it counts the combining vowel marks of Thai, Burmese and Khmer as punctuation.
 _PUNCT = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 # Phrases match as substrings in scripts written without spaces, and in Korean, whose endings
@@ -111,22 +115,61 @@ def command(text: str) -> str | None:
     if is_danger(text):
         return "emergency"
     norm = normalise(text)
-    if not norm or not is_short(text):
+    if not norm or len(norm.split()) > LONGEST_COMMAND_WORDS or len(norm) > LONGEST_COMMAND_CHARS:
         return None
-    lexicons = _lexicons()
-    english_fillers = lexicons.get("en", {}).get("_fillers", set())
-    for by_command in lexicons.values():
-        # A language's own fillers plus English ones (people code-switch: "tama na po, pls").
-        fillers = by_command.get("_fillers", set()) | english_fillers
-        stripped = norm
-        for filler in sorted(fillers, key=len, reverse=True):
-            stripped = _remove(stripped, filler)
+    short = is_short(text)
+    for language, by_command in _lexicons().items():
+        fillers = _fillers(language)
+        stripped = _strip(norm, fillers)
+        if not short and len(stripped.split()) > SHORT_MESSAGE_WORDS:
+            continue  # long even without "please", "I want to"...: an answer, not a command
         forms = {_squash(norm), _squash(stripped)} - {""}
+        stripped_phrases = _stripped_phrases(language)
         for name in SHORT_COMMANDS:
-            phrases = by_command.get(name, set())
-            if forms & phrases:
+            if forms & (by_command.get(name, set()) | stripped_phrases.get(name, set())):
                 return name
     return None
+
+
+def _fillers(language: str) -> list[str]:
+    """A language's own fillers plus English ones (people code-switch: "tama na po, pls")."""
+    lexicons = _lexicons()
+    found = lexicons.get(language, {}).get("_fillers", set()) | lexicons.get("en", {}).get(
+        "_fillers", set()
+    )
+    return sorted(found, key=len, reverse=True)
+
+
+def _strip(text: str, fillers: list[str]) -> str:
+    for filler in fillers:
+        text = _remove(text, filler)
+    return text
+
+
+@functools.lru_cache(maxsize=None)
+def _stripped_phrases(language: str) -> dict[str, set[str]]:
+    """Each phrase with the fillers dropped too: the message loses its fillers before matching,
+    so "I want to talk to a person" (→ "talk person") must meet "talk to a person" (→ the same)."""
+    fillers = _fillers(language)
+    return {
+        name: {s for s in (_squash(_strip(p, fillers)) for p in phrases) if s}
+        for name, phrases in _lexicons().get(language, {}).items()
+        if name in SHORT_COMMANDS
+    }
+
+
+def mentions(text: str, name: str, min_words: int = 3) -> bool:
+    """True when the message contains one of the command's longer phrases ("talk to a person",
+    "转人工"): used where the whole message need not be the command, but a single word such as
+    "person" in a name ("Sam Person") must not count. Unspaced phrases count characters."""
+    norm = normalise(text)
+    if not norm:
+        return False
+    for phrase in _lexicon().get(name, []):
+        size = len(phrase) if _unspaced(phrase) else len(phrase.split())
+        if size >= min_words and _contains(norm, phrase):
+            return True
+    return False
 
 
 def _remove(text: str, filler: str) -> str:

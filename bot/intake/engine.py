@@ -17,10 +17,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import commands
+from bot import commands, faq
 from bot.i18n import buttons
 from bot.intake import options as o
-from bot.intake.dates import parse_when
+from bot.intake.dates import describe_when, parse_when
 from bot.intake.validators import (
     classify_location,
     has_words,
@@ -35,6 +35,39 @@ Slots = dict[str, Any]
 #: probabilities are calibrated over 16 intents (bot/nlu/classifier.py), so a clear "아니요" or
 #: "có" scores 0.4-0.6 as the top intent; buttons, numbers and the option words need no model.
 YES_NO_MIN_CONFIDENCE = 0.35
+
+#: The least confidence at which a typed message whose intent is a question topic (`ask_<topic>`,
+#: bot/faq.py) is answered as a question instead of being taken as the answer.
+QUESTION_MIN_CONFIDENCE = 0.5
+
+#: On questions answered in the person's own words (`NARRATIVE_SLOTS`) a long account of what
+#: happened can mention the police or who will see it and still be the answer. There a message is
+#: a question only when it reads as one (`reads_as_question`: short and ending with a question
+#: mark of any script) or the model is nearly certain (this confidence).
+QUESTION_IN_NARRATIVE_MIN_CONFIDENCE = 0.9
+QUESTION_MAX_WORDS = 20
+QUESTION_MAX_CHARS = 120
+_QUESTION_MARKS = ("?", "？", "؟", "⁇", "﹖")
+
+#: Free-text questions whose answer may be a long narrative (see above).
+NARRATIVE_SLOTS = ("description", "perpetrator", "safe_times", "contact_name", "location")
+
+#: Buttons that move a stuck person forward (offered with a refusal), accepted at any question:
+#: each sets an earlier answer in a way that no longer needs what they would rather not give.
+FORWARD_CHOICES = ("police_anonymous", "police_none", "no_caseworker", "change_date")
+
+#: Consent questions whose "skip" / "not sure" is taken as the private answer (noted, changeable
+#: at the summary): nothing is shared or arranged without a clear yes.
+PRIVATE_DEFAULTS = {
+    "police": ("none", "utter_police_now_none"),
+    "caseworker": ("no", "utter_caseworker_now_no"),
+    "partner_sharing": ("no", None),  # _after_single explains (no caseworker without sharing)
+    "contact_wanted": ("no", "utter_no_contact_noted"),
+    "safe_to_leave_message": ("no", "utter_no_messages_noted"),
+}
+
+#: The contact slots cleared when the person wants no contact after all.
+CONTACT_SLOTS = ("contact_name", "contact_phone", "contact_email", "safe_to_leave_message", "safe_times")
 
 
 @dataclass(frozen=True)
@@ -209,6 +242,17 @@ def handle_answer(
             and answer.intent_confidence >= 0.85
         ):
             command = answer.intent
+        # On free-text questions, asking for a person in a sentence ("hi, I want to talk to a
+        # person please") counts when the model says so AND the message holds one of the longer
+        # lexicon phrases: a name like "Sam Person" holds only the single word.
+        if (
+            command is None
+            and answer.intent == "human"
+            and answer.intent_confidence >= 0.85
+            and len(text.split()) <= commands.LONGEST_COMMAND_WORDS
+            and commands.mentions(text, "human")
+        ):
+            command = "human"
 
     if command == "emergency":
         turn.say("utter_emergency")
@@ -217,8 +261,21 @@ def handle_answer(
         turn.say("utter_continue_when_safe")
         return turn
 
+    topic = None if command else question_topic(answer, text, requested)
+    if topic is not None and requested != "draft_secret":
+        # A question, not an answer: answer it; the form asks its question again, nothing stored.
+        turn.say(faq.response_of(topic))
+        if topic == "own_language":
+            # Offer a person as "talk to a person" does, flagged: an interpreter may be needed.
+            turn.say("utter_human_hours", interpreter=True)
+        return turn
+
     if requested in o.CONTROL_SLOTS:
         return _handle_control(slots, requested, answer, command, turn, domain, language)
+
+    if answer.choice in FORWARD_CHOICES:
+        _forward(slots, answer.choice, turn)
+        return turn
 
     if command == "stop":
         turn.updates["pending_control"] = "confirm_stop"
@@ -269,8 +326,24 @@ def handle_answer(
             turn.updates[requested] = ["not_sure"]
             turn.updates["pending_choices"] = None
             return turn
+        if requested == "description" and slots.get("description_parts"):
+            # "Skip" after writing something: that is all they want to say.
+            _finish_description(slots, turn)
+            return turn
         if requested == "contact_email" and _get(slots, "contact_phone") in (None, o.SKIPPED):
-            turn.say("utter_need_one_contact")
+            if _get(slots, "police") == "named":
+                # Typed (the question offers no Skip here): say why, with the ways forward.
+                turn.say("utter_need_one_contact")
+            else:
+                # Neither a phone nor an e-mail, and no choice needs one: simply no contact.
+                _no_contact(slots, turn)
+            return turn
+        if requested in PRIVATE_DEFAULTS:
+            value, noted = PRIVATE_DEFAULTS[requested]
+            turn.updates[requested] = value
+            if noted:
+                turn.say(noted)
+            _after_single(slots, requested, value, turn)
             return turn
         if requested in o.OPTIONAL:
             turn.updates[requested] = [] if requested in o.MULTI_SELECT else o.SKIPPED
@@ -292,6 +365,100 @@ def handle_answer(
         return turn
     handler(slots, requested, answer, text, turn, domain, language, today)
     return turn
+
+
+def reads_as_question(text: str) -> bool:
+    """Short and ending with a question mark of any script (?, ？, ؟): a question, not a story."""
+    stripped = (text or "").strip()
+    if not stripped or not stripped.endswith(_QUESTION_MARKS):
+        return False
+    return len(stripped) <= QUESTION_MAX_CHARS and len(stripped.split()) <= QUESTION_MAX_WORDS
+
+
+def question_topic(answer: Answer, text: str, requested: str) -> str | None:
+    """The FAQ topic a typed message asks about, or None when it is (or may be) an answer.
+
+    The rule: a button is never a question; the model's `ask_<topic>` intent must reach
+    `QUESTION_MIN_CONFIDENCE`; on questions answered in the person's own words
+    (`NARRATIVE_SLOTS`) the message must also read as a question (short, ending with "?", "？"
+    or "؟") unless the model is nearly certain (`QUESTION_IN_NARRATIVE_MIN_CONFIDENCE`), so a
+    long account that mentions the police stays the answer.
+    """
+    if answer.is_payload or not has_words(text):
+        return None
+    topic = faq.topic_of_intent(answer.intent)
+    if topic is None or answer.intent_confidence < QUESTION_MIN_CONFIDENCE:
+        return None
+    if requested in NARRATIVE_SLOTS and not (
+        reads_as_question(text) or answer.intent_confidence >= QUESTION_IN_NARRATIVE_MIN_CONFIDENCE
+    ):
+        return None
+    return topic
+
+
+def question_response(slots: Slots, requested: str) -> str:
+    """The response that asks `requested` in this state (the form's `action_ask_*` send it).
+
+    Where a choice already made means the question cannot be skipped, the question offers the
+    ways forward instead of a Skip button (a button the bot offers is never refused).
+    """
+    if requested == "description":
+        return "utter_ask_description_more" if slots.get("description_parts") else "utter_ask_description"
+    if requested in o.MULTI_SELECT and slots.get("pending_choices"):
+        return "utter_ask_more_choices"
+    if requested == "contact_phone" and phone_required(slots):
+        return "utter_ask_contact_phone_needed"
+    if (
+        requested == "contact_email"
+        and _get(slots, "police") == "named"
+        and _get(slots, "contact_phone") in (None, o.SKIPPED)
+    ):
+        return "utter_ask_contact_email_needed"
+    return f"utter_ask_{requested}"
+
+
+def more_choice_buttons(offered: list[tuple[str, str]], pending: list[str]) -> list[tuple[str, str]]:
+    """The options still offered at "anything else?" (not those picked, not the stand-alone ones)."""
+    return [
+        (value, title)
+        for value, title in offered
+        if value not in pending and value not in ("not_sure", "no_support", "skip")
+    ]
+
+
+def _forward(slots: Slots, choice: str, turn: Turn) -> None:
+    """A way forward offered with a refusal: changes the earlier answer that blocked the way."""
+    if choice == "change_date":
+        for name in _slots_of_field("incident_date"):
+            turn.updates[name] = None
+        return
+    if choice == "no_caseworker":
+        turn.updates["caseworker"] = "no"
+        turn.updates["partner_sharing"] = None
+        turn.say("utter_caseworker_now_no")
+        return
+    police = "anonymous" if choice == "police_anonymous" else "none"
+    turn.updates["police"] = police
+    turn.say("utter_police_now_anonymous" if police == "anonymous" else "utter_police_now_none")
+    rest = {**slots, **turn.updates}
+    no_details = all(rest.get(s) in (None, o.SKIPPED) for s in ("contact_phone", "contact_email"))
+    if no_details and not contact_required(rest):
+        # They would rather give no phone or e-mail: then nobody contacts them (nothing to ask).
+        _no_contact(rest, turn, say=False)
+
+
+def _no_contact(slots: Slots, turn: Turn, say: bool = True) -> None:
+    """No contact after all: the contact questions are closed and what they held is cleared."""
+    turn.updates["contact_wanted"] = "no"
+    for name in CONTACT_SLOTS:
+        turn.updates[name] = None
+    if say:
+        turn.say("utter_no_contact_noted")
+
+
+def _finish_description(slots: Slots, turn: Turn) -> None:
+    turn.updates["description"] = "\n".join(slots.get("description_parts") or [])
+    turn.updates["description_parts"] = None
 
 
 def has_answers(slots: Slots) -> bool:
@@ -328,6 +495,11 @@ def _single_choice(slots, requested, answer, text, turn, domain, language, today
 def _after_single(slots: Slots, requested: str, value: str, turn: Turn) -> None:
     if requested == "caseworker" and value == "no":
         turn.updates["partner_sharing"] = None
+    if requested == "caseworker" and value == "yes" and _get(slots, "contact_phone") == o.SKIPPED:
+        turn.updates["contact_phone"] = None  # a caseworker needs the number skipped before
+    if requested == "contact_wanted" and value == "no":
+        for name in CONTACT_SLOTS:  # "don't contact me": keep no contact details
+            turn.updates[name] = None
     if requested == "partner_sharing" and value == "no":
         # Without consent to share details there can be no caseworker referral: say so plainly
         # and record the caseworker answer as "no" (they can change it at the summary).
@@ -348,6 +520,10 @@ def _multi_choice(slots, requested, answer, text, turn, domain, language, today)
         if pending:
             turn.updates[requested] = pending
             turn.updates["pending_choices"] = None
+        elif requested == "motivations":
+            turn.updates[requested] = ["not_sure"]
+        elif requested in o.OPTIONAL:
+            turn.updates[requested] = []
         else:
             turn.say("utter_choose_at_least_one")
         return
@@ -388,8 +564,7 @@ def _description(slots, requested, answer, text, turn, domain, language, today) 
     done = answer.choice == "done" or (not answer.is_payload and commands.command(text) == "done")
     if done:
         if parts:
-            turn.updates["description"] = "\n".join(parts)
-            turn.updates["description_parts"] = None
+            _finish_description(slots, turn)
         else:
             turn.say("utter_description_needed")
         return
@@ -419,6 +594,8 @@ def _when(slots, requested, answer, text, turn, domain, language, today) -> None
     turn.updates["incident_date"] = text
     turn.updates["date_from"] = parsed.start.isoformat()
     turn.updates["date_to"] = parsed.end.isoformat()
+    # Read back what was understood, with a button to give the date again.
+    turn.say("utter_date_noted", date=describe_when(parsed.start, parsed.end, language))
 
 
 def _where(slots, requested, answer, text, turn, domain, language, today) -> None:
@@ -468,6 +645,11 @@ def _phone(slots, requested, answer, text, turn, domain, language, today) -> Non
 def _email(slots, requested, answer, text, turn, domain, language, today) -> None:
     if not answer.is_payload and text and parse_email(text):
         turn.updates["contact_email"] = parse_email(text)
+        return
+    phone = parse_phone(text) if not answer.is_payload and text else None
+    if phone and _get(slots, "contact_phone") in (None, o.SKIPPED):
+        # A phone number where we asked for "an e-mail or a phone number": take it.
+        turn.updates["contact_phone"] = phone
         return
     turn.say("utter_invalid_email" if has_words(text) else "utter_empty_message")
 

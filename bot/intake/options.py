@@ -95,6 +95,7 @@ MULTI_SELECT = ("incident_types", "motivations", "support_needs")
 #: Questions the person may skip ("skip" / "prefer not to say").
 OPTIONAL = (
     "location",
+    "place_type",
     "perpetrator",
     "support_needs",
     "motivations",

@@ -119,7 +119,8 @@ def test_phone_and_email_validation(domain: dict) -> None:
     assert said(turn) == ["utter_phone_needed"]
     turn = handle_answer({}, "contact_email", text("someone@example"), domain, "en")
     assert said(turn) == ["utter_invalid_email"]
-    turn = handle_answer({"contact_phone": o.SKIPPED}, "contact_email", text("skip"), domain, "en")
+    named = {"police": "named", "contact_phone": o.SKIPPED}
+    turn = handle_answer(named, "contact_email", text("skip"), domain, "en")
     assert said(turn) == ["utter_need_one_contact"]
 
 
@@ -152,7 +153,10 @@ def test_help_human_and_skip_rules(domain: dict) -> None:
     ]
     assert said(handle_answer({}, "location", text("talk to a person"), domain, "en")) == ["utter_human_hours"]
     assert handle_answer({}, "perpetrator", text("skip"), domain, "en").updates["perpetrator"] == o.SKIPPED
-    assert said(handle_answer({}, "police", text("skip"), domain, "en")) == ["utter_cannot_skip"]
+    assert said(handle_answer({}, "reporter_role", text("skip"), domain, "en")) == ["utter_cannot_skip"]
+    # A consent question skipped is the private answer, said and changeable at the summary.
+    turn = handle_answer({}, "police", text("not sure"), domain, "en")
+    assert turn.updates["police"] == "none" and said(turn) == ["utter_police_now_none"]
 
 
 def test_change_an_answer_from_the_summary_clears_it_and_its_dependants(domain: dict) -> None:
@@ -233,3 +237,99 @@ def test_my_report_switches_only_before_any_answer(domain: dict) -> None:
     assert required_slots({**turn.updates}) == []
     busy = handle_answer({"reporter_role": "victim"}, "description", text("my report"), domain, "en")
     assert said(busy) == ["utter_access_finish_first"] and "switch_to_access" not in busy.updates
+
+
+NAMED_NO_PHONE = {"police": "named", "caseworker": "no", "contact_name": "Sam Example", "contact_phone": o.SKIPPED}
+
+
+def buttons_of(domain: dict, response: str, language: str = "en") -> list[str]:
+    from bot.i18n import buttons
+
+    return [value for value, _ in buttons(domain, response, language)]
+
+
+def test_named_police_without_contact_offers_ways_forward_not_skip(domain: dict) -> None:
+    asked = engine.question_response(NAMED_NO_PHONE, "contact_email")
+    assert asked == "utter_ask_contact_email_needed"
+    assert buttons_of(domain, asked) == ["police_anonymous", "police_none"]  # no Skip to refuse
+    assert buttons_of(domain, "utter_need_one_contact") == ["police_anonymous", "police_none"]
+    turn = handle_answer(NAMED_NO_PHONE, "contact_email", choice("police_anonymous"), domain, "en")
+    assert turn.updates["police"] == "anonymous" and said(turn) == ["utter_police_now_anonymous"]
+    after = {**NAMED_NO_PHONE, **turn.updates}
+    assert after["contact_wanted"] == "no" and after["contact_name"] is None
+    assert required_slots(after)[-1] == "summary_confirmed"
+    assert not set(engine.CONTACT_SLOTS) & set(required_slots(after))
+    turn = handle_answer(NAMED_NO_PHONE, "contact_email", choice("police_none"), domain, "en")
+    assert turn.updates["police"] == "none" and said(turn) == ["utter_police_now_none"]
+    # A phone number typed there is taken too ("an e-mail address or a phone number").
+    turn = handle_answer(NAMED_NO_PHONE, "contact_email", text("020 7946 0123"), domain, "en")
+    assert turn.updates["contact_phone"] == "+442079460123"
+
+
+def test_contact_wanted_but_both_skipped_is_simply_no_contact(domain: dict) -> None:
+    slots = {"police": "anonymous", "caseworker": "no", "contact_wanted": "yes", "contact_phone": o.SKIPPED}
+    assert engine.question_response(slots, "contact_email") == "utter_ask_contact_email"
+    turn = handle_answer(slots, "contact_email", choice("skip"), domain, "en")
+    assert said(turn) == ["utter_no_contact_noted"] and turn.updates["contact_wanted"] == "no"
+    after = {**slots, **turn.updates}
+    assert not set(engine.CONTACT_SLOTS) & set(required_slots(after))
+
+
+def test_caseworker_phone_offers_no_caseworker_instead_of_skip(domain: dict) -> None:
+    slots = {"police": "none", "caseworker": "yes", "partner_sharing": "yes"}
+    asked = engine.question_response(slots, "contact_phone")
+    assert asked == "utter_ask_contact_phone_needed" and buttons_of(domain, asked) == ["no_caseworker"]
+    assert buttons_of(domain, "utter_phone_needed") == ["no_caseworker"]
+    turn = handle_answer(slots, "contact_phone", choice("no_caseworker"), domain, "en")
+    assert turn.updates["caseworker"] == "no" and turn.updates["partner_sharing"] is None
+    assert said(turn) == ["utter_caseworker_now_no"]
+
+
+def test_questions_are_answered_and_nothing_is_stored(domain: dict) -> None:
+    slots = {"reporter_role": "victim", "description_parts": ["Invented first part."]}
+    turn = handle_answer(slots, "description", text("谁会看到这个？", "ask_who_sees", 0.6), domain, "zh-Hans")
+    assert said(turn) == ["utter_faq_who_sees"]
+    assert "description_parts" not in turn.updates and turn.updates["description"] is None
+    turn = handle_answer({}, "perpetrator", text("cảnh sát có biết tên tôi không?", "ask_police_name", 0.55), domain, "vi")
+    assert said(turn) == ["utter_faq_police_name"] and turn.updates["perpetrator"] is None
+    turn = handle_answer({}, "police", text("Is this confidential", "ask_confidential", 0.7), domain, "en")
+    assert said(turn) == ["utter_faq_confidential"] and turn.updates["police"] is None
+    # A long account that mentions the police stays the answer (no question mark, not certain).
+    story = "The man said the police would never believe me and that nobody would see it"
+    turn = handle_answer(slots, "description", text(story, "ask_police_name", 0.7), domain, "en")
+    assert said(turn) == [] and turn.updates["description_parts"] == ["Invented first part.", story]
+    # Too unsure: an answer.
+    turn = handle_answer({}, "perpetrator", text("a tall man?", "ask_who_sees", 0.3), domain, "en")
+    assert turn.updates["perpetrator"] == "a tall man?"
+    # A button is never a question.
+    turn = handle_answer({}, "police", Answer(text="", choice="none", intent="ask_confidential", intent_confidence=0.99), domain, "en")
+    assert turn.updates["police"] == "none"
+
+
+def test_an_interpreter_is_offered_a_person_never_stop(domain: dict) -> None:
+    turn = handle_answer({"reporter_role": "victim"}, "incident_types", text("I need an interpreter", "ask_own_language", 0.8), domain, "en")
+    assert turn.responses == [("utter_faq_own_language", {}), ("utter_human_hours", {"interpreter": True})]
+    assert "stop_confirmed" not in turn.updates and "pending_control" not in turn.updates
+
+
+def test_asking_for_a_person_in_words_at_free_text_questions(domain: dict) -> None:
+    for phrase, language in (("I want to talk to a person", "en"), ("can I speak to someone", "en"),
+                             ("人工", "zh-Hans"), ("có ai không", "vi")):
+        turn = handle_answer({}, "description", text(phrase), domain, language)
+        assert said(turn) == ["utter_human_hours"], phrase
+        assert "description_parts" not in turn.updates
+    turn = handle_answer({}, "description", text("hello, I want to talk to a person here", "human", 0.9), domain, "en")
+    assert said(turn) == ["utter_human_hours"]
+    turn = handle_answer({}, "contact_name", text("Sam Person", "human", 0.99), domain, "en")
+    assert turn.updates["contact_name"] == "Sam Person" and said(turn) == []
+
+
+def test_an_understood_date_is_read_back_with_a_way_to_change_it(domain: dict) -> None:
+    turn = handle_answer({}, "incident_date", text("last Friday"), domain, "en", TODAY)
+    assert turn.responses[0][0] == "utter_date_noted" and "20" in turn.responses[0][1]["date"]
+    assert buttons_of(domain, "utter_date_noted") == ["change_date"]
+    slots = {**turn.updates, "reporter_role": "victim"}
+    again = handle_answer(slots, "location", choice("change_date"), domain, "en")
+    assert again.updates["incident_date"] is None and again.updates["date_from"] is None
+    after = {**slots, **again.updates}
+    assert [s for s in required_slots(after) if after.get(s) is None][0] == "description"
