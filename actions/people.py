@@ -79,8 +79,14 @@ def hours_responses(
     return [("utter_human_closed", {"next_open": when})]
 
 
-def human_responses(tracker: Tracker, now: dt.datetime | None = None) -> Responses:
-    """Joins the live queue if someone can take the chat now; else says when people are available."""
+def human_responses(
+    tracker: Tracker, now: dt.datetime | None = None, interpreter: bool = False
+) -> Responses:
+    """Joins the live queue if someone can take the chat now; else says when people are available.
+
+    `interpreter`: the person asked for someone in their own language (the engine's
+    `utter_human_hours` placeholder carries `interpreter=True`): the request is flagged.
+    """
     from bot.handoff import live
 
     language = language_of(tracker)
@@ -97,6 +103,7 @@ def human_responses(tracker: Tracker, now: dt.datetime | None = None) -> Respons
                         language=language,
                         now=now,
                         resume_state={"requested_slot": tracker.get_slot("requested_slot") or ""},
+                        interpreter=interpreter,
                     )
                     if place.status == "waiting":
                         return [(said.QUEUED, {"position": place.position})]
@@ -134,7 +141,7 @@ def expand_responses(responses: Responses, tracker: Tracker) -> Responses:
     result: Responses = []
     for name, variables in responses:
         if name == "utter_human_hours":
-            result += human_responses(tracker)
+            result += human_responses(tracker, interpreter=bool(variables.get("interpreter")))
         elif name == said.LEAVE_PLACEHOLDER:
             result += leave_responses(tracker)
         else:

@@ -119,6 +119,7 @@ def enqueue(
     language: str,
     now: dt.datetime,
     resume_state: dict[str, str] | None = None,
+    interpreter: bool = False,
 ) -> QueuePlace:
     """Puts a conversation in the live queue (once; asking again gives the same place).
 
@@ -129,18 +130,23 @@ def enqueue(
         language: The person's language code.
         now: The current time.
         resume_state: Where the report was (the requested slot name), no answers.
+        interpreter: The person asked for someone in their own language or an interpreter: the
+            operator sees "interpreter needed" whoever is online.
 
     Returns:
         The request and its place in the queue.
     """
     existing = open_request(session, conversation_id)
     if existing is not None:
+        if interpreter and not existing.interpreter_needed:
+            existing.interpreter_needed = True
+            session.commit()
         return QueuePlace(existing.id, _position(session, existing), existing.status)
     request = HandoffRequest(
         conversation_id=conversation_id,
         channel=channel,
         language=language,
-        interpreter_needed=interpreter_needed(session, language, now=now),
+        interpreter_needed=interpreter or interpreter_needed(session, language, now=now),
         status="waiting",
         created_at=now,
         resume_state=resume_state,

@@ -101,3 +101,21 @@ def test_forgetting_an_erased_conversation_removes_every_request_of_it(session_f
         assert live.get_request(session, again.request_id) is None
         assert not live.accept(session, again.request_id, 1, now=NOW)  # nobody can take it
         assert live.place_of(session, "b").position == 1 and kept.position == 2
+
+
+def test_asking_for_an_interpreter_flags_the_request_even_if_an_operator_speaks_it(
+    session_factory: Any,
+) -> None:
+    _operator(session_factory, languages=["en", "vi"])
+    with session_factory() as session:
+        plain = live.enqueue(session, conversation_id="c", channel="rest", language="vi", now=NOW)
+        assert live.get_request(session, plain.request_id).interpreter_needed is False
+        again = live.enqueue(
+            session, conversation_id="c", channel="rest", language="vi", now=NOW, interpreter=True
+        )
+        assert again.request_id == plain.request_id
+        assert live.get_request(session, plain.request_id).interpreter_needed is True
+        asked = live.enqueue(
+            session, conversation_id="d", channel="rest", language="vi", now=NOW, interpreter=True
+        )
+        assert live.get_request(session, asked.request_id).interpreter_needed is True
