@@ -10,11 +10,20 @@
  *   data-exit-url      neutral page that "Exit quickly" replaces this page with
  *   data-container     CSS selector of an element to fill (inline mode); without it the widget is
  *                      a floating panel opened by a button in the bottom corner
- *   data-init-payload  message sent (not shown) when a new conversation starts, e.g. "/greet"
+ *   data-init-payload  message sent (not shown) when the chat opens with nothing on screen, so the
+ *                      bot greets first (default "/greet": the welcome with the 999 line and the
+ *                      first question)
+ *   data-erase-url     where "Exit quickly" asks the server to erase the conversation (default:
+ *                      <socket URL>/webhooks/socketio/erase, served by channels/quick_exit.py)
  *
  * Speaks Rasa's socket.io channel protocol (rasa/core/channels/socketio.py) with
  * session_persistence on: the session id lives in sessionStorage so a reload continues the same
  * conversation, and the transcript is re-rendered from sessionStorage.
+ *
+ * Erasure: "Exit quickly" (button, or Esc twice) sends the session id with navigator.sendBeacon
+ * (the page leaves at once; the browser delivers the beacon after) and wipes the screen and
+ * storage. A typed "exit"/"stop" is erased by the bot, which then sends {"erased": true}: the
+ * widget clears the screen and its storage so a reload shows nothing of it.
  *
  * Plain ES2017, no framework, no innerHTML for anything that came from the network.
  */
@@ -32,6 +41,9 @@
   const STORAGE_PREFIX = "esea-chat:";
   const SESSION_KEY = STORAGE_PREFIX + "session";
   const TRANSCRIPT_KEY = STORAGE_PREFIX + "transcript";
+  const GREETED_KEY = STORAGE_PREFIX + "greeted";
+  const DEFAULT_INIT_PAYLOAD = "/greet";
+  const ERASE_PATH = "webhooks/socketio/erase";
   const MAX_TRANSCRIPT = 300;
   const DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather";
   const ESC_WINDOW_MS = 1500;
@@ -247,6 +259,7 @@
     this.lostShown = false;
     this.typingTimer = null;
     this.lastEsc = 0;
+    this.greeted = Boolean(storageGet(GREETED_KEY, false));
   }
 
   Chat.prototype.render = function () {
@@ -329,11 +342,26 @@
     this.scrollToEnd();
   };
 
+  /**
+   * Greets first, once: the bot's welcome (999 line) and first question appear without typing.
+   * Not on a reload of a conversation (its transcript is on screen, or its greeting was already
+   * sent), and a floating panel waits until it is opened: a visitor who only looks at the host
+   * page starts nothing on the server.
+   */
+  Chat.prototype.maybeGreet = function () {
+    if (!this.config.initPayload || this.greeted || this.transcript.length > 0) return;
+    if (!this.confirmed || this.exiting || (this.launcher && this.root.hidden)) return;
+    this.greeted = true;
+    storageSet(GREETED_KEY, true);
+    this.emit(this.config.initPayload, false);
+  };
+
   Chat.prototype.setOpen = function (open) {
     if (!this.launcher) return;
     this.root.hidden = !open;
     this.launcher.hidden = open;
     this.launcher.setAttribute("aria-expanded", String(open));
+    if (open) this.maybeGreet();
     if (open) {
       this.input.focus();
       this.scrollToEnd();
@@ -431,6 +459,10 @@
   Chat.prototype.onBotMessage = function (data) {
     if (!data || typeof data !== "object") return;
     this.showTyping(false);
+    if (data.erased === true) {
+      this.forgetErased();
+      return;
+    }
     const buttons = (data.quick_replies || data.buttons || [])
       .filter((b) => b && typeof b.title === "string" && typeof b.payload === "string")
       .map((b) => ({ title: b.title, payload: b.payload }));
@@ -442,6 +474,60 @@
       if (/^https:\/\//.test(src)) entry.image = src;
     }
     if (entry.text || entry.buttons || entry.image) this.addEntry(entry);
+  };
+
+  /**
+   * The bot erased the conversation (typed "exit"/"stop"): clear the screen and our storage, keep
+   * on screen only the bot's reply that said so (not stored), so a reload shows nothing of it.
+   * The session id stays: the server's conversation behind it is empty now.
+   */
+  Chat.prototype.forgetErased = function () {
+    let lastUser = -1;
+    this.transcript.forEach((entry, index) => {
+      if (entry.who === "user") lastUser = index;
+    });
+    const said = this.transcript.slice(lastUser + 1).filter((entry) => entry.who === "bot");
+    this.transcript = [];
+    this.pending = [];
+    this.log.textContent = "";
+    wipeStorage();
+    if (this.sessionId) storageSet(SESSION_KEY, this.sessionId);
+    said.forEach((entry) => this.renderEntry(entry, -1));
+    this.scrollToEnd();
+  };
+
+  /** The URL "Exit quickly" posts the session id to. */
+  Chat.prototype.eraseUrl = function () {
+    if (this.config.eraseUrl) return new URL(this.config.eraseUrl, root.location.href).href;
+    const base = new URL(this.config.socketUrl || "/", root.location.href).href;
+    return new URL(ERASE_PATH, base.endsWith("/") ? base : base + "/").href;
+  };
+
+  /** Asks the server to erase the conversation without waiting for an answer (none is given). */
+  Chat.prototype.eraseOnServer = function () {
+    if (!this.sessionId) return;
+    let url;
+    try {
+      url = this.eraseUrl();
+    } catch (_err) {
+      return;
+    }
+    // text/plain keeps it a "simple" cross-origin request: no preflight to wait for.
+    const body = JSON.stringify({ session_id: this.sessionId });
+    const nav = root.navigator || {};
+    try {
+      if (typeof nav.sendBeacon === "function" && nav.sendBeacon(url, body)) return;
+    } catch (_err) {
+      /* fall through to fetch */
+    }
+    try {
+      root.fetch(url, {
+        method: "POST", body: body, keepalive: true, mode: "no-cors", credentials: "omit",
+        headers: { "Content-Type": "text/plain" },
+      }).catch(() => {});
+    } catch (_err) {
+      /* Leaving matters more: the server's retention deletes it in time anyway. */
+    }
   };
 
   Chat.prototype.setStatus = function (text) {
@@ -488,17 +574,13 @@
     });
     this.socket.on("session_confirm", (sessionId) => {
       const id = typeof sessionId === "string" ? sessionId : sessionId && sessionId.session_id;
-      const isNew = !this.sessionId;
       this.confirmed = true;
       if (id) {
         this.sessionId = id;
         storageSet(SESSION_KEY, id);
       }
-      const queued = this.pending.splice(0);
-      if (isNew && this.config.initPayload && this.transcript.length === 0) {
-        queued.unshift(() => this.emit(this.config.initPayload, true));
-      }
-      queued.forEach((send) => send());
+      this.maybeGreet();
+      this.pending.splice(0).forEach((send) => send());
     });
     this.socket.on("bot_uttered", (data) => this.onBotMessage(data));
     this.socket.on("disconnect", (reason) => {
@@ -515,6 +597,7 @@
   Chat.prototype.exitQuickly = function () {
     if (this.exiting) return;
     this.exiting = true;
+    this.eraseOnServer();
     try {
       if (this.socket) this.socket.disconnect();
     } catch (_err) {
@@ -540,7 +623,8 @@
       socketUrl: data.socketUrl || "",
       socketPath: data.socketPath || "/socket.io",
       exitUrl: data.exitUrl || DEFAULT_EXIT_URL,
-      initPayload: data.initPayload || "",
+      initPayload: data.initPayload || DEFAULT_INIT_PAYLOAD,
+      eraseUrl: data.eraseUrl || "",
       configUrl: data.configUrl || "",
       container: data.container || "",
     };
@@ -557,7 +641,7 @@
     const lang = pickLanguage(browserLanguages());
     const chat = new Chat({
       socketUrl: config.socketUrl, socketPath: config.socketPath, exitUrl: config.exitUrl,
-      initPayload: config.initPayload, lang: lang || "en", hint: lang,
+      initPayload: config.initPayload, eraseUrl: config.eraseUrl, lang: lang || "en", hint: lang,
       container: config.container ? document.querySelector(config.container) : null,
     });
     chat.render();
@@ -572,6 +656,7 @@
         chat.config.socketPath = remote.socketPath || chat.config.socketPath;
         chat.config.exitUrl = remote.exitUrl || chat.config.exitUrl;
         chat.config.initPayload = remote.initPayload || chat.config.initPayload;
+        chat.config.eraseUrl = remote.eraseUrl || chat.config.eraseUrl;
       }
       if (typeof root.io !== "function") {
         await loadScript(new URL("vendor/socket.io.min.js", base).href);
