@@ -11,8 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._common import answer_of, metadata_of
+from bot import i18n
 from bot.language import choose_language, menu, parse_language_choice
-from bot.languages import codes
+from bot.languages import all_languages, codes
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +43,94 @@ class ActionSessionStart(Action):
         return events
 
 
+#: The response that offers a switch (text with `{offered}`, one button "Continue in <itself>").
+OFFER_RESPONSE = "utter_offer_language"
+#: Earlier messages the language policy looks at (the newest ones of this session).
+HISTORY_MESSAGES = 8
+
+
+def _history(tracker: Tracker) -> list[str]:
+    """The person's earlier typed messages in this session, oldest first (button presses left out)."""
+    texts: list[str] = []
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind == "session_started":
+            texts = []
+        elif kind == "user":
+            text = str(event.get("text") or "")
+            if text and not text.startswith("/"):
+                texts.append(text)
+    latest = str((tracker.latest_message or {}).get("text") or "")
+    if texts and texts[-1] == latest:
+        texts = texts[:-1]  # the message being decided on is not its own history
+    return texts[-HISTORY_MESSAGES:]
+
+
+def _offer_state(tracker: Tracker) -> dict[str, Any]:
+    state = tracker.get_slot("language_offer")
+    if not isinstance(state, dict):
+        return {"open": None, "made": []}
+    return {"open": state.get("open"), "made": [c for c in state.get("made") or [] if c in codes()]}
+
+
+def offer_message(domain: DomainDict, current: str, offered: str) -> dict[str, Any]:
+    """The switch offer, in both languages: the question in each, a button in each.
+
+    The person may not read the current language well (that is why they write in another), so
+    the question comes first in the offered language, then in the current one; each button is in
+    its own language ("Continue in English" / "继续用中文") and chooses it explicitly.
+    """
+    names = {lang.code: lang.own_name for lang in all_languages()}
+    texts = []
+    for code in (offered, current):
+        said = i18n.text(domain, OFFER_RESPONSE, code, offered=names.get(offered, offered))
+        if said and said not in texts:
+            texts.append(said)
+    buttons = []
+    for code in (offered, current):
+        titles = i18n.buttons(domain, OFFER_RESPONSE, code)
+        title = titles[0][1] if titles else names.get(code, code)
+        buttons.append({"title": title, "payload": f'/inform{{"choice":"lang:{code}"}}'})
+    return {"text": "\n\n".join(texts), "buttons": buttons}
+
+
+class ActionAskLanguageChoice(Action):
+    """Asks for the language inside the report: the two-language switch offer when one is open,
+    else the menu of every language (the person typed "language")."""
+
+    def name(self) -> str:
+        return "action_ask_language_choice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        state = _offer_state(tracker)
+        current = tracker.get_slot("language") or "en"
+        offered = state["open"]
+        if offered and offered != current and not tracker.get_slot("language_locked"):
+            dispatcher.utter_message(**offer_message(domain, current, offered))
+        else:
+            dispatcher.utter_message(response="utter_ask_language_choice")
+        return []
+
+
 class ValidateSlotMappings(ValidationAction):
     """Runs on every message: keeps the `language` slot right (custom slot mapping)."""
 
     async def extract_language(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Detects the language; never switches on "ok"/numbers; an explicit choice sticks."""
+        """Detects the language; a few words never switch it; strong evidence offers a switch."""
+        updates = self._language_updates(dispatcher, tracker, domain)
+        state = _offer_state(tracker)
+        if state["open"] and "language_offer" not in updates:
+            # The offer was answered (a button) or passed over (anything else): it is closed.
+            updates["language_offer"] = {"open": None, "made": state["made"]}
+        return updates
+
+    def _language_updates(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         answer = answer_of(tracker)
         current = tracker.get_slot("language")
         locked = bool(tracker.get_slot("language_locked"))
@@ -68,10 +150,29 @@ class ValidateSlotMappings(ValidationAction):
         if explicit:
             return {"language": explicit, "language_locked": True, "language_ask": False}
         hint = metadata_of(tracker).get("language_hint")
-        decision = choose_language(answer.text, current=current, locked=locked, hint=hint)
+        state = _offer_state(tracker)
+        decision = choose_language(
+            answer.text,
+            current=current,
+            locked=locked,
+            hint=hint,
+            history=_history(tracker),
+            offered=state["made"],
+        )
         updates: dict[str, Any] = {}
         if decision.language and decision.language != current:
             updates["language"] = decision.language
         if decision.ask and not current and not decision.language:
             updates["language_ask"] = True
+        if decision.offer and current:
+            made = [*state["made"], decision.offer]
+            in_report = (tracker.active_loop or {}).get("name") == "report_form"
+            if in_report and not tracker.get_slot("pending_control"):
+                # The report asks it as its next question (action_ask_language_choice), so the
+                # answer to the offer is never taken for the answer to another question.
+                updates["language_offer"] = {"open": decision.offer, "made": made}
+                updates["pending_control"] = "language_choice"
+            elif not in_report:
+                dispatcher.utter_message(**offer_message(domain, current, decision.offer))
+                updates["language_offer"] = {"open": None, "made": made}
         return updates
