@@ -37,6 +37,7 @@ from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.access.redact import clear_secret_slots, redact_secrets
 from bot.crypto import Keyring
 from bot.privacy.tracker_events import install_sqlite_pragmas, open_event, seal_event
 from bot.settings import Settings
@@ -126,6 +127,9 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Appends the tracker's new events, each encrypted and bound to its row.
 
+        Secret words are masked first: the answer to a secret-word question and the values of
+        its slots (:func:`bot.access.redact.redact_secrets`).
+
         A tracker whose ``erase_requested`` slot is set (the person typed "exit"/"delete", or
         stopped or saved their report) is erased instead: every stored event of the
         conversation is deleted and nothing is written, so the next message starts afresh. So is
@@ -137,6 +141,9 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         if tracker.get_slot("erase_requested") is True or recently_erased(tracker.sender_id):
             self.erase(tracker.sender_id)
             return
+        # A secret word never reaches the store (or the event broker) in clear.
+        clear_secret_slots(tracker)
+        redact_secrets(tracker.events)
         await self.stream_events(tracker)
         with self.session_scope() as session:
             for event in self._additional_events(session, tracker):

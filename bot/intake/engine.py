@@ -691,11 +691,16 @@ def _handle_control(
     if requested == "draft_secret":
         # Only the way out is decided here; the secret word itself is taken by the action, which
         # saves the draft (it needs the store): see actions/intake.py.
-        if command in ("skip", "done") or answer.choice in ("no", "cancel") or _is_cancel(text):
+        # Declining is never refused: the "No thanks" button, skip/done/stop words and a plain
+        # "no"/"cancel" in any language (none can be a secret word: they are too short).
+        if (
+            command in ("skip", "done", "stop")
+            or answer.choice in ("no", "cancel", "skip")
+            or _yes_no(answer) == "no"
+            or _is_cancel(text)
+        ):
             turn.updates["pending_control"] = None
             turn.say("utter_carry_on")
-        elif command == "stop":
-            turn.updates["pending_control"] = "confirm_stop"
         elif command == "erase":
             turn.updates.update({"erase_requested": True, "pending_control": None})
         return turn
@@ -749,8 +754,10 @@ def _confirm(turn: Turn, text: str, choice: str | None, flag: str, on_no: str) -
 
 
 def _is_cancel(text: str) -> bool:
-    """ "cancel" typed at the secret-word question (a stop word in the lexicon) means carry on."""
-    return commands.normalise(text) in ("cancel", "no")
+    """ "no", "no thanks", "cancel" typed at the secret-word question, in any language."""
+    from bot.access.words import is_decline
+
+    return is_decline(text)
 
 
 def _slots_of_field(name: str) -> tuple[str, ...]:

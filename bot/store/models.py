@@ -11,6 +11,7 @@ kind can be encrypted, scoped (who may read it) and erased independently of the 
 - ``delivery_claims``: webhook deliveries already handled (dedup across processes).
 - ``channel_addresses``: encrypted real address behind each channel pseudonym.
 - ``channel_state``: small per-conversation state of a channel (no personal data).
+- ``access_grants``: short-lived "my report" grants (a keyed hash of the conversation, the case).
 
 Change the schema only with a new alembic revision in ``bot/store/migrations/versions``.
 """
@@ -189,6 +190,24 @@ class AccessAttempt(Base):
     failures = Column(Integer, nullable=False, default=0)
     locked_until = Column(UTCDateTime(), nullable=True)
     updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class AccessGrant(Base):
+    """A short-lived grant: this conversation opened this case with its reference and second factor.
+
+    ``subject`` is a keyed hash of the conversation key (no conversation key is stored here). "My
+    report" checks a live grant (``expires_at`` in the future) at every step; slots grant nothing.
+    An expired or revoked row is kept a while as "this conversation opened this case before" (a
+    known client is not slowed by other people's failed attempts), then deleted.
+    """
+
+    __tablename__ = "access_grants"
+
+    id = Column(Integer, primary_key=True)
+    subject = Column(String(64), nullable=False, index=True)
+    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime(), nullable=False)
 
 
 class Evidence(Base):

@@ -2,9 +2,30 @@
 
 The reference code alone never opens a report: the person must also give a second factor they
 chose — the secret word they set, or the phone number or email address they gave as contact
-details. Failed attempts are counted per reference (a keyed hash of it, so the table holds no
-reference) and lock it for a while after :data:`MAX_FAILURES`; the bot also stops asking after
-that many tries in one conversation.
+details.
+
+**Grants, not slots.** A successful check issues a short-lived grant (:class:`AccessGrant`, for
+:data:`GRANT_MINUTES`, refreshed by use up to :data:`GRANT_MAX_MINUTES`) bound to the conversation
+(a keyed hash of its key) and the case. Every step of "my report" asks :func:`granted_reference`
+for the case this conversation may see; nothing a conversation's slots say opens anything. The
+grant is revoked when the person finishes or leaves (:func:`revoke_access`).
+
+**Attempt limits that cannot be turned against the person.** There is no hard lock of a reference.
+Instead two progressive delays, both held server-side (:class:`AccessAttempt`, keyed hashes only):
+
+* *Per client* (the conversation key making the attempts — one channel identity: a phone number on
+  SMS/WhatsApp, a Telegram chat, a web session): :data:`CLIENT_FREE_TRIES` free failures, then a
+  wait that doubles from :data:`CLIENT_BASE_DELAY` up to :data:`CLIENT_MAX_DELAY`. It only ever
+  slows the client that fails, so nobody can slow anyone else with it.
+* *Per reference* (all clients together): :data:`REFERENCE_FREE_TRIES` free failures, then a wait
+  between tries that doubles from :data:`REFERENCE_BASE_DELAY` up to :data:`REFERENCE_MAX_DELAY`
+  (bounded: never an hour). This is what stops someone rotating conversations to brute-force a
+  secret word (at most ~144 guesses a day once it applies, each an argon2 check). It does not apply
+  to a *known client* of the case — the conversation that made the report, or one that opened it
+  before (a grant row younger than :data:`KNOWN_DAYS`) — so the person's own chat is never slowed
+  by a stranger's failures; a person on a new device waits at most :data:`REFERENCE_MAX_DELAY`
+  per try, and staff can clear the slow-down at once (:func:`unlock_reference`, ``bot.cli cases
+  unlock``, audited). A success clears both counters; they are forgotten after a quiet day.
 
 Once opened, a person can read the status of the case, read the consent ledger (what they agreed
 to, in which words, when), withdraw any consent (recorded, and acted on everywhere: casework
@@ -23,7 +44,7 @@ import logging
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -39,6 +60,7 @@ from bot.store import service
 from bot.store.handoff_models import CallbackTask, Casework
 from bot.store.models import (
     AccessAttempt,
+    AccessGrant,
     Case,
     CaseAddition,
     Evidence,
@@ -50,8 +72,23 @@ logger = logging.getLogger(__name__)
 
 SECRET_MIN_CHARS = 6
 SECRET_MAX_CHARS = 100
-MAX_FAILURES = 5
-LOCK_MINUTES = 60
+#: Failures one client may make before it must wait, and its waits (doubling, capped).
+CLIENT_FREE_TRIES = 3
+CLIENT_BASE_DELAY = timedelta(seconds=30)
+CLIENT_MAX_DELAY = timedelta(minutes=15)
+#: Failures on one reference (from all clients) before tries on it are spaced, and the spacing.
+REFERENCE_FREE_TRIES = 10
+REFERENCE_BASE_DELAY = timedelta(seconds=15)
+REFERENCE_MAX_DELAY = timedelta(minutes=10)
+#: Counters forgotten after this long without a failure.
+ATTEMPTS_FORGET_AFTER = timedelta(days=1)
+#: A grant lives this long after its last use, and never longer than the maximum.
+GRANT_MINUTES = 20
+GRANT_MAX_MINUTES = 120
+#: A conversation that opened a case within this many days is a known client of it.
+KNOWN_DAYS = 30
+#: How soon after submitting a secret word may be set from the same chat without the factor.
+FRESH_SECONDS = 3600
 ADDITION_MAX_CHARS = 4000
 #: Status shown to the person, from the case and its casework.
 PERSON_STATUSES = ("received", "with_caseworker", "closed")
@@ -74,13 +111,15 @@ class Access:
         ok: Both factors matched.
         kind: ``case`` or ``draft`` when ok.
         reference: The normalised reference (or draft code) when ok.
-        locked: The reference is locked after too many failed attempts.
+        locked: Not checked, or the next try must wait: too many failed attempts.
+        wait_seconds: How long before this client's next try is checked (0: at once).
     """
 
     ok: bool
     kind: str | None = None
     reference: str | None = None
     locked: bool = False
+    wait_seconds: int = 0
 
 
 @dataclass(frozen=True)
@@ -130,62 +169,278 @@ def _subject(keyring: Keyring, reference: str) -> str:
 # -- verifying ----------------------------------------------------------------------------------
 
 
-def is_locked(session: Session, keyring: Keyring, reference: str, *, now: datetime) -> bool:
-    """True while a reference is locked after too many failed attempts."""
-    normalised = normalise_reference(reference)
-    if normalised is None:
-        return False
-    row = session.scalar(
-        select(AccessAttempt).where(AccessAttempt.subject == _subject(keyring, normalised))
-    )
+def _client_subject(keyring: Keyring, client: str) -> str:
+    return keyring.pseudonymise("access-client", client)[:64]
+
+
+def _grant_subject(keyring: Keyring, conversation_key: str) -> str:
+    return keyring.pseudonymise("access-grant", conversation_key)[:64]
+
+
+def _delay(failures: int, free: int, base: timedelta, cap: timedelta) -> timedelta:
+    """No wait for the first `free` failures, then `base` doubling up to `cap`."""
+    if failures < free:
+        return timedelta(0)
+    return min(cap, base * (2 ** min(failures - free, 20)))
+
+
+def _counter(session: Session, subject: str, now: datetime) -> AccessAttempt | None:
+    row = session.scalar(select(AccessAttempt).where(AccessAttempt.subject == subject))
+    if row is not None and row.updated_at < now - ATTEMPTS_FORGET_AFTER and not _waiting(row, now):
+        row.failures = 0
+    return row
+
+
+def _waiting(row: AccessAttempt | None, now: datetime) -> bool:
     return bool(row and row.locked_until and row.locked_until > now)
 
 
+def _seconds(until: datetime | None, now: datetime) -> int:
+    return max(1, int((until - now).total_seconds() + 0.999)) if until and until > now else 0
+
+
+def is_locked(
+    session: Session, keyring: Keyring, reference: str, *, now: datetime, client: str | None = None
+) -> bool:
+    """True while a try on this reference from this client would not be checked (it must wait)."""
+    normalised = normalise_reference(reference)
+    if normalised is None:
+        return False
+    return _wait_before_check(session, keyring, normalised, client, now) > 0
+
+
+def _wait_before_check(
+    session: Session, keyring: Keyring, reference: str, client: str | None, now: datetime
+) -> int:
+    waits = []
+    if client:
+        waits.append(_seconds(_locked_until(session, _client_subject(keyring, client), now), now))
+    if not (client and is_known_client(session, keyring, reference, client, now=now)):
+        waits.append(_seconds(_locked_until(session, _subject(keyring, reference), now), now))
+    return max(waits, default=0)
+
+
+def _locked_until(session: Session, subject: str, now: datetime) -> datetime | None:
+    row = _counter(session, subject, now)
+    return row.locked_until if _waiting(row, now) else None
+
+
+def is_known_client(
+    session: Session, keyring: Keyring, reference: str, client: str, *, now: datetime
+) -> bool:
+    """True for the conversation that made the case, or one that opened it within KNOWN_DAYS."""
+    case = session.scalar(select(Case).where(Case.reference == reference))
+    if case is None:
+        return False
+    if case.conversation_key and hmac.compare_digest(str(case.conversation_key), client):
+        return True
+    return (
+        session.scalar(
+            select(AccessGrant.id).where(
+                AccessGrant.subject == _grant_subject(keyring, client),
+                AccessGrant.case_id == case.id,
+                AccessGrant.created_at > now - timedelta(days=KNOWN_DAYS),
+            ).limit(1)
+        )
+        is not None
+    )
+
+
 def verify_access(
-    session: Session, keyring: Keyring, reference: str, factor: str, *, now: datetime
+    session: Session,
+    keyring: Keyring,
+    reference: str,
+    factor: str,
+    *,
+    now: datetime,
+    client: str | None = None,
 ) -> Access:
     """Checks a reference (case or saved draft) with the second factor, counting failures.
 
     Args:
         session: A fresh session; this function commits.
-        keyring: Decrypts contact details and hashes the reference for the attempt counter.
+        keyring: Decrypts contact details and hashes the counters' subjects.
         reference: As typed (case, spaces, O/0 and I/1 forgiven).
         factor: The secret word, or the contact phone number or email address of the report.
         now: Current time (aware).
+        client: The conversation key making the attempt (its own progressive delay; a known
+            client of the case is not slowed by other people's failures). None: no client limit.
 
     Returns:
-        The outcome; a wrong reference and a wrong factor look the same.
+        The outcome; a wrong reference and a wrong factor look the same. While a wait applies the
+        factor is not checked at all (``locked``, ``wait_seconds``).
     """
     normalised = normalise_reference(reference)
     if normalised is None:
         _secret_matches(None, factor)
         return Access(ok=False)
-    if is_locked(session, keyring, normalised, now=now):
-        return Access(ok=False, locked=True)
+    wait = _wait_before_check(session, keyring, normalised, client, now)
+    if wait:
+        session.rollback()
+        return Access(ok=False, locked=True, wait_seconds=wait)
     kind = _check(session, keyring, normalised, factor, now=now)
-    subject = _subject(keyring, normalised)
-    row = session.scalar(select(AccessAttempt).where(AccessAttempt.subject == subject))
+    subjects = [_subject(keyring, normalised)]
+    if client:
+        subjects.append(_client_subject(keyring, client))
     if kind is not None:
-        if row is not None:
-            session.delete(row)
-            session.commit()
+        session.execute(delete(AccessAttempt).where(AccessAttempt.subject.in_(subjects)))
+        session.commit()
         logger.info("A person opened their %s with its reference and second factor", kind)
         return Access(ok=True, kind=kind, reference=normalised)
-    if row is None:
-        row = AccessAttempt(subject=subject, failures=0, updated_at=now)
-        session.add(row)
-    row.failures = (row.failures or 0) + 1
-    row.updated_at = now
-    locked = row.failures >= MAX_FAILURES
-    if locked:
-        row.failures = 0
-        row.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+    known = bool(client) and is_known_client(session, keyring, normalised, client or "", now=now)
+    limits = [(REFERENCE_FREE_TRIES, REFERENCE_BASE_DELAY, REFERENCE_MAX_DELAY)]
+    if client:
+        limits.append((CLIENT_FREE_TRIES, CLIENT_BASE_DELAY, CLIENT_MAX_DELAY))
+    wait = 0
+    for subject, (free, base, cap) in zip(subjects, limits):
+        row = _counter(session, subject, now)
+        if row is None:
+            row = AccessAttempt(subject=subject, failures=0, updated_at=now)
+            session.add(row)
+        row.failures = (row.failures or 0) + 1
+        row.updated_at = now
+        delay = _delay(row.failures, free, base, cap)
+        row.locked_until = now + delay if delay else None
+        applies = subject != subjects[0] or not known or not client
+        if applies:
+            wait = max(wait, int(delay.total_seconds()))
     try:
         session.commit()
     except IntegrityError:  # a concurrent first failure: count this one on the next try
         session.rollback()
-    logger.info("Failed attempt to open a reference%s", " (now locked)" if locked else "")
-    return Access(ok=False, locked=locked)
+    logger.info("Failed attempt to open a reference%s", " (next try must wait)" if wait else "")
+    return Access(ok=False, locked=bool(wait), wait_seconds=wait)
+
+
+def unlock_reference(
+    session: Session,
+    reference: str,
+    *,
+    user_id: int | None = None,
+    keyring: Keyring | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Staff: clears the slow-down of a person's reference (audited as ``staff.unlock_reference``).
+
+    Args:
+        session: A fresh session; this function commits.
+        reference: The case reference (or saved-draft code), as typed.
+        user_id: The console account doing it (None from the command line).
+        keyring: Hashes the counter's subject; loaded from the environment when omitted.
+        now: Current time (aware), for the audit row.
+
+    Returns:
+        True when the reference names a case or a saved draft (its counter is cleared, whether or
+        not a slow-down was active); False when there is no such reference.
+    """
+    normalised = normalise_reference(reference)
+    if normalised is None:
+        return False
+    now = now or datetime.now(timezone.utc)
+    exists = session.scalar(select(Case.id).where(Case.reference == normalised)) is not None or (
+        session.scalar(select(SavedDraft.id).where(SavedDraft.code == normalised)) is not None
+    )
+    if not exists:
+        return False
+    if keyring is None:
+        from bot.settings import Settings
+
+        keyring = Keyring.load(Settings.from_env())
+    session.execute(
+        delete(AccessAttempt).where(AccessAttempt.subject == _subject(keyring, normalised))
+    )
+    audit(session, user_id, "staff.unlock_reference", normalised, now=now, commit=False)
+    session.commit()
+    logger.info("Staff cleared the attempt slow-down of a reference")
+    return True
+
+
+# -- grants -------------------------------------------------------------------------------------
+
+
+def grant_access(
+    session: Session, keyring: Keyring, conversation_key: str, reference: str, *, now: datetime
+) -> None:
+    """Issues this conversation a short-lived grant to the case (replacing any it held).
+
+    Call only after :func:`verify_access` said ok for a case (or :func:`grant_if_just_submitted`).
+
+    Raises:
+        AccessError: No such case.
+    """
+    case = _case(session, reference)
+    subject = _grant_subject(keyring, conversation_key)
+    for row in session.scalars(
+        select(AccessGrant).where(AccessGrant.subject == subject, AccessGrant.expires_at > now)
+    ):
+        row.expires_at = now
+    session.add(
+        AccessGrant(
+            subject=subject,
+            case_id=case.id,
+            created_at=now,
+            expires_at=now + timedelta(minutes=GRANT_MINUTES),
+        )
+    )
+    session.commit()
+
+
+def granted_reference(
+    session: Session, keyring: Keyring, conversation_key: str, *, now: datetime
+) -> str | None:
+    """The case this conversation holds a live grant to (refreshing it), or None."""
+    row = session.scalar(
+        select(AccessGrant)
+        .where(
+            AccessGrant.subject == _grant_subject(keyring, conversation_key),
+            AccessGrant.expires_at > now,
+        )
+        .order_by(AccessGrant.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        return None
+    reference = session.scalar(select(Case.reference).where(Case.id == row.case_id))
+    row.expires_at = min(
+        now + timedelta(minutes=GRANT_MINUTES), row.created_at + timedelta(minutes=GRANT_MAX_MINUTES)
+    )
+    session.commit()
+    return reference
+
+
+def revoke_access(session: Session, keyring: Keyring, conversation_key: str, *, now: datetime) -> int:
+    """Ends every live grant of this conversation; returns how many (the rows stay as history)."""
+    rows = list(
+        session.scalars(
+            select(AccessGrant).where(
+                AccessGrant.subject == _grant_subject(keyring, conversation_key),
+                AccessGrant.expires_at > now,
+            )
+        )
+    )
+    for row in rows:
+        row.expires_at = now
+    session.commit()
+    return len(rows)
+
+
+def grant_if_just_submitted(
+    session: Session, keyring: Keyring, conversation_key: str, reference: str, *, now: datetime
+) -> bool:
+    """Grants access without a second factor to the conversation that made the case, for
+    :data:`FRESH_SECONDS` after it was made (to choose a secret word right away)."""
+    normalised = normalise_reference(reference or "")
+    case = (
+        session.scalar(select(Case).where(Case.reference == normalised)) if normalised else None
+    )
+    if (
+        case is None
+        or not hmac.compare_digest(str(case.conversation_key or ""), conversation_key)
+        or (now - case.created_at).total_seconds() >= FRESH_SECONDS
+    ):
+        return False
+    grant_access(session, keyring, conversation_key, case.reference, now=now)
+    return True
 
 
 def _check(
@@ -516,13 +771,16 @@ def _move_evidence(session: Session, from_key: str, to_key: str) -> None:
 
 
 def delete_expired_drafts(session: Session, *, now: datetime) -> int:
-    """Deletes saved drafts past their expiry and stale attempt counters (committed)."""
+    """Deletes saved drafts past their expiry, stale attempt counters and old grants (committed)."""
     count = session.execute(delete(SavedDraft).where(SavedDraft.expires_at <= now)).rowcount
     session.execute(
         delete(AccessAttempt).where(
-            AccessAttempt.updated_at < now - timedelta(days=1),
+            AccessAttempt.updated_at < now - ATTEMPTS_FORGET_AFTER,
             (AccessAttempt.locked_until.is_(None)) | (AccessAttempt.locked_until < now),
         )
+    )
+    session.execute(
+        delete(AccessGrant).where(AccessGrant.created_at < now - timedelta(days=KNOWN_DAYS))
     )
     session.commit()
     return int(count or 0)

@@ -269,3 +269,89 @@ async def test_a_tracker_asking_for_erasure_deletes_its_conversation_only(tmp_pa
     await store.save(fresh)
     again = await store.retrieve_full_tracker("web-gone")
     assert again is not None and len(again.events) == len(fresh.events)
+
+
+SECRET_DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+intents: [inform, my_report]
+slots:
+  access_reference:
+    type: any
+    mappings: [{type: custom}]
+  access_new_secret:
+    type: any
+    mappings: [{type: custom}]
+  access_secret:
+    type: any
+    mappings: [{type: custom}]
+  draft_secret:
+    type: any
+    mappings: [{type: custom}]
+forms:
+  access_form:
+    required_slots: [access_reference, access_new_secret]
+"""
+)
+WORD = "Invented Lantern 4242"
+
+
+def _answer_secret(tracker: DialogueStateTracker, slot: str, text: str, *, clear: bool = True) -> None:
+    """One turn as Rasa logs it: the question asked, the answer, the form's slot events."""
+    from rasa.shared.core.events import ActiveLoop
+
+    tracker.update(ActiveLoop("access_form"))
+    tracker.update(SlotSet("requested_slot", slot))
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered(text, {"name": "inform", "confidence": 0.9}, parse_data={
+        "text": text, "intent": {"name": "inform", "confidence": 0.9}, "entities": []}))
+    tracker.update(ActionExecuted("action_extract_slots"))
+    tracker.update(SlotSet(slot, text))  # Rasa's from_text mapping
+    tracker.update(ActionExecuted("access_form"))
+    if clear:
+        tracker.update(SlotSet(slot, None))  # the validating action clears it
+    tracker.update(SlotSet("requested_slot", "access_reference"))
+    tracker.update(ActionExecuted("action_listen"))
+
+
+@pytest.mark.parametrize("slot", ["access_new_secret", "access_secret", "draft_secret"])
+async def test_a_secret_word_never_reaches_the_stored_conversation(tmp_path: Path, slot: str) -> None:
+    keyring = Keyring.generate()
+    store = EncryptedSQLTrackerStore(
+        domain=SECRET_DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"), keyring=keyring
+    )
+    tracker = DialogueStateTracker("chat-secret", SECRET_DOMAIN.slots)
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("my report ABCD-2345", {"name": "my_report", "confidence": 1.0}))
+    _answer_secret(tracker, slot, WORD, clear=(slot != "draft_secret"))  # one left in its slot
+    await store.save(tracker)
+    tracker = await store.retrieve("chat-secret")
+    assert tracker is not None
+    tracker.update(UserUttered("a later answer ABCD-2345", {"name": "inform", "confidence": 0.9}))
+    await store.save(tracker)
+
+    stored = [
+        tracker_events.open_event(keyring, sender, row_id, type_name, data)
+        for row_id, sender, type_name, _ts, _i, _a, data in raw_rows(tmp_path / "t.db")
+    ]
+    blob = json.dumps(stored, ensure_ascii=False).lower()
+    assert "lantern" not in blob and "4242" not in blob
+    assert "[secret word hidden]" in blob
+    assert "my report abcd-2345" in blob and "a later answer" in blob  # other messages kept
+    again = await store.retrieve("chat-secret")
+    assert again is not None
+    assert all(again.get_slot(name) is None for name in ("access_new_secret", "access_secret", "draft_secret"))
+
+
+async def test_a_button_at_the_secret_question_is_kept_as_it_is(tmp_path: Path) -> None:
+    from bot.access.redact import redact_secrets
+
+    tracker = DialogueStateTracker("chat-button", SECRET_DOMAIN.slots)
+    _answer_secret(tracker, "access_new_secret", '/inform{"choice":"no"}')
+    events = list(tracker.events)
+    assert redact_secrets(events) == 0
+    _answer_secret(tracker, "access_new_secret", WORD)
+    events = list(tracker.events)
+    assert redact_secrets(events) == 2 and WORD not in json.dumps([e.as_dict() for e in events])

@@ -67,14 +67,110 @@ def test_secret_word_is_a_second_factor_and_is_stored_hashed(session_factory: An
     assert not _verify(session_factory, keyring, ref, "blue lanterns").ok
 
 
-def test_attempts_are_limited_per_reference_then_unlock_later(session_factory: Any, keyring: Keyring) -> None:
+def test_a_client_that_keeps_failing_waits_longer_each_time_but_nobody_else_does(session_factory: Any, keyring: Keyring) -> None:
     ref = _submit(session_factory, keyring)
-    results = [_verify(session_factory, keyring, ref, f"wrong guess {i}") for i in range(person.MAX_FAILURES)]
-    assert [r.locked for r in results] == [False] * (person.MAX_FAILURES - 1) + [True]
-    # Locked: even the right factor is refused until the lock ends.
-    assert _verify(session_factory, keyring, ref, PHONE).locked
-    later = NOW + timedelta(minutes=person.LOCK_MINUTES + 1)
-    assert _verify(session_factory, keyring, ref, PHONE, now=later).ok
+
+    def attempt(factor: str, client: str, now: datetime = NOW) -> person.Access:
+        with session_factory() as session:
+            return person.verify_access(session, keyring, ref, factor, now=now, client=client)
+
+    results = [attempt(f"wrong guess {i}", "attacker-chat") for i in range(person.CLIENT_FREE_TRIES)]
+    assert [r.locked for r in results] == [False] * (person.CLIENT_FREE_TRIES - 1) + [True]
+    first_wait = results[-1].wait_seconds
+    assert first_wait == int(person.CLIENT_BASE_DELAY.total_seconds())
+    # While waiting, even the right factor is not checked for this client ...
+    assert attempt(PHONE, "attacker-chat").locked
+    # ... but the owner, from another chat, gets in at once: no hard lock of the reference.
+    assert attempt(PHONE, "owner-new-phone").ok
+    later = NOW + timedelta(seconds=first_wait + 1)
+    again = attempt("wrong again", "attacker-chat", later)
+    assert again.locked and again.wait_seconds == 2 * first_wait  # progressive
+    assert not attempt(PHONE, "attacker-chat", NOW + timedelta(days=2)).locked  # forgotten
+
+
+def test_rotating_conversations_is_slowed_per_reference_but_never_for_an_hour(session_factory: Any, keyring: Keyring) -> None:
+    ref = _submit(session_factory, keyring)
+
+    def attempt(factor: str, client: str, now: datetime = NOW) -> person.Access:
+        with session_factory() as session:
+            return person.verify_access(session, keyring, ref, factor, now=now, client=client)
+
+    for i in range(person.REFERENCE_FREE_TRIES):
+        attempt(f"guess {i}", f"rotating-{i}")
+    blocked = attempt("another guess", "rotating-new")
+    assert blocked.locked and 0 < blocked.wait_seconds <= person.REFERENCE_MAX_DELAY.total_seconds()
+    # Keep hammering: the spacing grows but stays bounded (the owner waits minutes, not an hour).
+    now = NOW
+    for i in range(30):
+        now += timedelta(seconds=attempt("x", f"r{i}", now).wait_seconds + 1)
+        attempt(f"hammer {i}", f"r{i}", now)
+    waited = attempt(PHONE, "owner-new-phone", now).wait_seconds
+    assert 0 < waited <= person.REFERENCE_MAX_DELAY.total_seconds()
+    assert attempt(PHONE, "owner-new-phone", now + timedelta(seconds=waited + 1)).ok
+    # The chat that made the report is a known client: never slowed by strangers.
+    for i in range(person.REFERENCE_FREE_TRIES + 2):
+        attempt(f"more {i}", f"s{i}", now)
+    with session_factory() as session:
+        maker = service.get_case(session, keyring, ref)["conversation_key"]
+    assert attempt(PHONE, maker, now).ok
+
+
+def test_staff_unlock_clears_the_reference_slow_down_and_is_audited(session_factory: Any, keyring: Keyring) -> None:
+    ref = _submit(session_factory, keyring)
+    for i in range(person.REFERENCE_FREE_TRIES):
+        with session_factory() as session:
+            person.verify_access(session, keyring, ref, f"guess {i}", now=NOW, client=f"c{i}")
+    with session_factory() as session:
+        assert person.is_locked(session, keyring, ref, now=NOW, client="owner")
+        assert person.unlock_reference(session, ref.lower(), keyring=keyring, now=NOW) is True
+        assert not person.is_locked(session, keyring, ref, now=NOW, client="owner")
+        assert person.unlock_reference(session, "ZZZZ-0000", keyring=keyring) is False
+        assert person.unlock_reference(session, "not a code", keyring=keyring) is False
+        actions = list(session.scalars(select(AuditEntry.action).where(AuditEntry.subject == ref)))
+    assert "staff.unlock_reference" in actions
+    with session_factory() as session:
+        assert person.verify_access(session, keyring, ref, PHONE, now=NOW, client="owner").ok
+
+
+def test_a_grant_is_bound_to_one_conversation_expires_and_is_revoked(session_factory: Any, keyring: Keyring) -> None:
+    ref = _submit(session_factory, keyring)
+    with session_factory() as session:
+        assert person.granted_reference(session, keyring, "chat-a", now=NOW) is None
+        person.grant_access(session, keyring, "chat-a", ref, now=NOW)
+    with session_factory() as session:
+        assert person.granted_reference(session, keyring, "chat-a", now=NOW) == ref
+        assert person.granted_reference(session, keyring, "chat-b", now=NOW) is None
+        soon = NOW + timedelta(minutes=person.GRANT_MINUTES - 1)
+        assert person.granted_reference(session, keyring, "chat-a", now=soon) == ref  # refreshed
+        idle = soon + timedelta(minutes=person.GRANT_MINUTES + 1)
+        assert person.granted_reference(session, keyring, "chat-a", now=idle) is None
+        person.grant_access(session, keyring, "chat-a", ref, now=NOW)
+        assert person.revoke_access(session, keyring, "chat-a", now=NOW) == 1
+        assert person.granted_reference(session, keyring, "chat-a", now=NOW) is None
+    with session_factory() as session:
+        person.grant_access(session, keyring, "chat-a", ref, now=NOW)
+        capped = NOW
+        while capped < NOW + timedelta(minutes=person.GRANT_MAX_MINUTES + 5):
+            capped += timedelta(minutes=person.GRANT_MINUTES - 1)
+            person.granted_reference(session, keyring, "chat-a", now=capped)
+        assert person.granted_reference(session, keyring, "chat-a", now=capped) is None  # cap
+        from bot.store.models import AccessGrant
+
+        subjects = list(session.scalars(select(AccessGrant.subject)))
+    assert subjects and all("chat-a" not in s for s in subjects)  # a keyed hash only
+
+
+def test_only_the_chat_that_made_a_case_is_granted_without_a_factor_and_only_for_an_hour(session_factory: Any, keyring: Keyring) -> None:
+    ref = _submit(session_factory, keyring)
+    with session_factory() as session:
+        case = session.scalar(select(Case).where(Case.reference == ref))
+        maker, made = case.conversation_key, case.created_at
+    with session_factory() as session:
+        assert not person.grant_if_just_submitted(session, keyring, "forger", ref, now=made)
+        late = made + timedelta(seconds=person.FRESH_SECONDS + 1)
+        assert not person.grant_if_just_submitted(session, keyring, maker, ref, now=late)
+        assert person.grant_if_just_submitted(session, keyring, maker, ref, now=made + timedelta(minutes=5))
+        assert person.granted_reference(session, keyring, maker, now=made + timedelta(minutes=6)) == ref
 
 
 def test_unknown_reference_and_wrong_factor_look_the_same(session_factory: Any, keyring: Keyring) -> None:
