@@ -5,6 +5,7 @@ Commands:
     db revision -m MSG      write a new alembic revision (``--autogenerate`` diffs the models)
     cases list              table of cases (no personal data)
     cases show REF          one case as JSON, decrypted (personal data: handle with care)
+    cases unlock REF        clear the slow-down of a reference after failed "my report" tries
     cases export|erase REF  subject access / erasure (see bot/privacy/cli.py)
     keys rotate             add a new primary data key and re-encrypt everything with it
     retention run           apply retention periods;  stats export --out DIR  (bot/privacy)
@@ -87,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     revision.set_defaults(handler=_db_revision)
 
     cases = groups.add_parser("cases", help="inspect cases").add_subparsers(
-        metavar="{list,show,referral-sent,export,erase}"
+        metavar="{list,show,referral-sent,unlock,export,erase}"
     )
     listing = cases.add_parser("list", help="table of cases, newest first")
     listing.add_argument("--limit", type=int, default=None)
@@ -100,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sent.add_argument("reference")
     sent.set_defaults(handler=_cases_referral_sent)
+    unlock = cases.add_parser(
+        "unlock", help="clear the slow-down of a person's reference after failed tries (audited)"
+    )
+    unlock.add_argument("reference")
+    unlock.set_defaults(handler=_cases_unlock)
     from bot.privacy.cli import add_case_commands
     from bot.privacy.cli import add_parser as add_privacy_parser
 
@@ -211,6 +217,22 @@ def _cases_referral_sent(settings: Settings, args: argparse.Namespace) -> int:
     if not done:
         raise CliError("this case has no pending police referral (none asked for, withdrawn or sent)")
     print("Police referral recorded as sent.")
+    return 0
+
+
+def _cases_unlock(settings: Settings, args: argparse.Namespace) -> int:
+    """Lets the person try their reference again at once (audited as staff.unlock_reference)."""
+    from bot.store import person
+    from bot.store.references import normalise_reference
+
+    if normalise_reference(args.reference) is None:
+        raise CliError(f"{args.reference!r} is not a case reference (expected e.g. ABCD-2345)")
+    keyring = Keyring.load(settings)
+    with _sessions(settings)() as session:
+        done = person.unlock_reference(session, args.reference, keyring=keyring)
+    if not done:
+        raise CliError(f"no case or saved draft with reference {normalise_reference(args.reference)}")
+    print("Reference unlocked: the person can try again now.")
     return 0
 
 
