@@ -238,6 +238,10 @@ GSM7 = "GSM-7"
 UCS2 = "UCS-2"
 # (single message, per part when concatenated)
 _LIMITS = {GSM7: (160, 153), UCS2: (70, 67)}
+# Twilio's most characters in one message body (it concatenates the segments itself).
+TWILIO_MAX_BODY = 1600
+# Most segments in one SMS message we send (see `split_sms`).
+SMS_MAX_SEGMENTS = 10
 
 _SENTENCE_END_CJK = set("。！？｡．!?")
 _SENTENCE_END_LATIN = set(".!?…")
@@ -388,38 +392,56 @@ def split_long(text: str, limit: int) -> list[str]:
     return _split(text, limit, len)
 
 
-def split_sms(text: str, max_parts: int = 5) -> list[str]:
-    """Splits a text into SMS parts on the best boundaries available.
+def split_sms(text: str) -> list[str]:
+    """Splits a text into SMS messages, each one whole concatenated SMS; nothing is ever dropped.
 
-    Cuts prefer paragraph, line, sentence, then word/clause boundaries (``。！？`` and ``，、``
-    for scripts without spaces), and fall back to grapheme clusters, so a part never ends inside
-    a character, a surrogate pair or a combining sequence (Thai, Burmese, Khmer, emoji with
-    modifiers). A numbered option line is not cut unless it is longer than a whole part.
-    Joining the parts gives the text back exactly, unless it needed more than ``max_parts``
-    parts: then the last kept part ends with an ellipsis.
+    Twilio takes a body of up to 1,600 characters and sends it as one concatenated SMS that the
+    phone shows as one message, so a question and all its numbered options normally travel
+    together. We still split, on paragraph, line, sentence and word boundaries (a numbered option
+    line is never cut unless it alone is longer than a message), for two reasons:
+
+    * a body over 1,600 characters is refused by Twilio (error 21617): a report summary with a long
+      description can be that long, and we must never lose it;
+    * we hold every message to ``SMS_MAX_SEGMENTS`` segments. In GSM-7 that is 1,530 characters,
+      just under Twilio's limit; in UCS-2 (Chinese, Thai, Burmese, Khmer, Vietnamese tones, emoji)
+      a segment holds only 67 characters, and a 1,600-character body would be 24 segments billed
+      and reassembled as one, so UCS-2 messages are held to the same 10 segments (670 units).
+
+    Joining the parts gives the text back exactly. Cuts never fall inside a grapheme cluster.
 
     Args:
-        text: The message.
-        max_parts: Most parts to send (at least 1).
+        text: The message (see `sms_text` for the GSM-7 look-alikes applied before).
 
     Returns:
-        The parts, each within the per-part limit of the text's encoding.
+        The parts, each within ``sms_budget`` of the text's encoding.
     """
     encoding = sms_encoding(text)
-    single, per_part = _LIMITS[encoding]
-    if sms_units(text, encoding) <= single:
+    budget = sms_budget(encoding)
+    if sms_units(text, encoding) <= budget:
         return [text]
-    parts = _split(text, per_part, lambda g: sms_units(g, encoding))
-    max_parts = max(1, max_parts)
-    if len(parts) > max_parts:
-        logger.warning("SMS needs %s parts; sending the first %s", len(parts), max_parts)
-        parts = parts[:max_parts]
-        ellipsis = "..." if encoding == GSM7 else "…"
-        last = regex.findall(r"\X", parts[-1])
-        while last and sms_units("".join(last) + ellipsis, encoding) > per_part:
-            last.pop()
-        parts[-1] = "".join(last).rstrip() + ellipsis
-    return parts
+    return _split(text, budget, lambda g: sms_units(g, encoding))
+
+
+def sms_budget(encoding: str) -> int:
+    """Most units (septets or UTF-16 code units) in one SMS message we send."""
+    per_part = _LIMITS[encoding][1]
+    return min(SMS_MAX_SEGMENTS * per_part, TWILIO_MAX_BODY)
+
+
+# Typography outside GSM-7 with a GSM-7 look-alike that reads the same. One such character turns a
+# whole SMS into UCS-2 (70 instead of 160 characters a segment), e.g. the "•" bullets of a list.
+_GSM7_LOOKALIKES = str.maketrans({
+    "•": "-", "‣": "-", "◦": "-", "·": "-", "–": "-", "—": "-", "‑": "-", "−": "-",
+    "‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "…": "...",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ",
+})
+
+
+def sms_text(text: str) -> str:
+    """The text as an SMS carries it: GSM-7 look-alikes for typography when that makes the whole
+    message GSM-7 ("•" → "-", "’" → "'"); a text that needs UCS-2 anyway keeps its typography."""
+    plain = text.translate(_GSM7_LOOKALIKES)
+    return plain if sms_encoding(plain) == GSM7 else text
 
 
 # --------------------------------------------------------------------------------------------

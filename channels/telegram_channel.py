@@ -28,7 +28,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +50,7 @@ from channels.common import (
     UNSUPPORTED_MEDIA,
     BackgroundTasks,
     ChannelStore,
+    Option,
     build_metadata,
     channel_parts,
     has_waiters,
@@ -69,6 +70,20 @@ CALLBACK_DATA_MAX_BYTES = 64
 CALLBACK_PREFIX = "cb:"
 STATE_CALLBACKS = "callbacks"
 TELEGRAM_MAX_CHARS = 4096
+
+
+def telegram_messages(
+    text: str, options: Sequence[Option] = ()
+) -> list[tuple[str, list[Option]]]:
+    """The Telegram messages for one bot message: (text, inline keyboard options) in order.
+
+    Text over Telegram's 4,096 characters is split on paragraph, line and sentence boundaries; the
+    keyboard (one button per option, each whole) goes with the last part, so it is never lost.
+    """
+    parts = [part.strip() for part in split_long(text.strip(), TELEGRAM_MAX_CHARS) if part.strip()]
+    if not parts:
+        parts = ["…"] if options else []
+    return [(part, list(options) if i == len(parts) - 1 else []) for i, part in enumerate(parts)]
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 COMMANDS = {"/start": GREET_PAYLOAD, "/stop": STOP_PAYLOAD, "/language": CHANGE_LANGUAGE_PAYLOAD}
 
@@ -200,9 +215,8 @@ class TelegramOutput(OutputChannel):
         chat_id = await self._chat_id(recipient_id)
         if chat_id is None:
             return
-        for part in split_long(text.strip(), TELEGRAM_MAX_CHARS):
-            if part.strip():
-                await self._call(self._bot.send_message(chat_id=chat_id, text=part.strip()))
+        for part, _none in telegram_messages(text):
+            await self._call(self._bot.send_message(chat_id=chat_id, text=part))
 
     async def send_text_with_buttons(self, recipient_id: str, text: str,
                                      buttons: list[dict[str, Any]], **kwargs: Any) -> None:
@@ -220,14 +234,17 @@ class TelegramOutput(OutputChannel):
             known = await self._store.get_state(CHANNEL, recipient_id, STATE_CALLBACKS) or {}
             known.update(long_ones)
             await self._store.set_state(CHANNEL, recipient_id, STATE_CALLBACKS, known)
-        keyboard = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(o.title, callback_data=callback_data_for(o.payload))]
-             for o in options]
-        )
-        await self._call(
-            self._bot.send_message(chat_id=chat_id, text=text.strip() or "…",
-                                   reply_markup=keyboard)
-        )
+        for part, keys in telegram_messages(text, options):
+            if not keys:
+                await self._call(self._bot.send_message(chat_id=chat_id, text=part))
+                continue
+            keyboard = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(o.title, callback_data=callback_data_for(o.payload))]
+                 for o in keys]
+            )
+            await self._call(
+                self._bot.send_message(chat_id=chat_id, text=part, reply_markup=keyboard)
+            )
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         """Sends an image by URL."""

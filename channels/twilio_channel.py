@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -58,6 +58,7 @@ from channels.common import (
     options_from_buttons,
     render_numbered,
     sanitise_text,
+    sms_text,
     split_long,
     split_sms,
 )
@@ -79,6 +80,24 @@ STATE_TEMPLATE_SENT = "template_sent"
 STATE_OPTED_OUT = "opted_out"
 WHATSAPP_WINDOW_SECONDS = 24 * 3600
 WHATSAPP_MAX_CHARS = 1600
+
+
+def sms_messages(text: str, options: Sequence[Option] = ()) -> list[str]:
+    """The SMS messages a person receives for one bot message, in order.
+
+    The prompt with its options numbered (``1) Yes, anonymously``), GSM-7 look-alikes for
+    typography where that keeps the message GSM-7, split into whole concatenated SMS messages
+    (`split_sms`): every option arrives, none is ever cut or replaced by an ellipsis.
+    """
+    body = render_numbered(text, options) if options else text
+    return [part.strip() for part in split_sms(sms_text(body.strip())) if part.strip()]
+
+
+def whatsapp_messages(text: str, options: Sequence[Option] = ()) -> list[str]:
+    """The WhatsApp messages for one bot message: numbered options, split above 1,600 characters
+    (Twilio's body limit for WhatsApp too) on paragraph, line and sentence boundaries."""
+    body = render_numbered(text, options) if options else text
+    return [part.strip() for part in split_long(body.strip(), WHATSAPP_MAX_CHARS) if part.strip()]
 
 
 def _configured(value: Any) -> str | None:
@@ -103,7 +122,6 @@ class TwilioConfig:
     api_base_url: str | None = None
     whatsapp_template_sid: str | None = None
     whatsapp_template_variables: str | None = None
-    sms_max_parts: int = 5
     media_max_bytes: int = 10 * 1024 * 1024
 
     @classmethod
@@ -131,7 +149,6 @@ class TwilioConfig:
             whatsapp_template_variables=_configured(
                 credentials.get("whatsapp_template_variables")
             ),
-            sms_max_parts=int(_configured(credentials.get("sms_max_parts")) or 5),
             media_max_bytes=int(
                 _configured(credentials.get("media_max_bytes")) or 10 * 1024 * 1024
             ),
@@ -275,10 +292,8 @@ class TwilioOutput(OutputChannel):
         if await self._store.get_state(SMS, pseudonym, STATE_OPTED_OUT):
             logger.info("SMS reply dropped: the person opted out")
             return
-        for part in split_sms(text.strip(), self._config.sms_max_parts):
-            part = part.strip()
-            if part:
-                await self._sender.create(to=address, from_=self._config.twilio_number, body=part)
+        for part in sms_messages(text):
+            await self._sender.create(to=address, from_=self._config.twilio_number, body=part)
 
     async def _send_whatsapp(self, address: str, pseudonym: str, text: str,
                              media_url: list[str] | None) -> None:
@@ -295,9 +310,8 @@ class TwilioOutput(OutputChannel):
         if media_url:
             await self._sender.create(to=to, from_=from_, media_url=media_url)
             return
-        for part in split_long(text.strip(), WHATSAPP_MAX_CHARS):
-            if part.strip():
-                await self._sender.create(to=to, from_=from_, body=part.strip())
+        for part in whatsapp_messages(text):
+            await self._sender.create(to=to, from_=from_, body=part)
 
     async def _send_template(self, to: str, from_: str, pseudonym: str) -> None:
         """Outside the window only an approved template may be sent, once until they answer."""

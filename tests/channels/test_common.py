@@ -14,7 +14,9 @@ from channels.common import (
     match_option,
     render_numbered,
     sanitise_text,
+    sms_budget,
     sms_encoding,
+    sms_text,
     sms_units,
     split_long,
     split_sms,
@@ -76,20 +78,30 @@ def test_short_texts_are_not_split() -> None:
     assert split_sms("你" * 70) == ["你" * 70]
 
 
+def test_twilio_concatenates_so_a_message_holds_ten_segments() -> None:
+    # Twilio joins a body of up to 1,600 characters into one concatenated SMS: no need to cut a
+    # question and its options into 153/67-character messages of our own.
+    assert sms_budget(GSM7) == 1530 and sms_budget(UCS2) == 670
+    assert split_sms("a" * 1530) == ["a" * 1530]
+    assert split_sms("你" * 670) == ["你" * 670]
+
+
 def test_long_chinese_is_split_into_ucs2_parts_at_sentence_ends_that_rejoin() -> None:
-    text = "谢谢你告诉我们发生了什么。你可以随时停下来，也可以跳过任何问题。" * 4
-    parts = split_sms(text, max_parts=10)
+    text = "谢谢你告诉我们发生了什么。你可以随时停下来，也可以跳过任何问题。" * 30
+    parts = split_sms(text)
+    assert len(parts) > 1
     assert "".join(parts) == text
-    assert all(sms_units(p, UCS2) <= 67 for p in parts)
+    assert all(sms_units(p, UCS2) <= 670 for p in parts)
     assert all(p.endswith("。") for p in parts)
 
 
 def test_split_never_breaks_graphemes_in_thai_burmese_khmer_or_emoji() -> None:
-    for text in ("ฉันไม่ปลอดภัยที่บ้านของฉัน" * 6, "ကျွန်ုပ်ကိုရန်ပြုခဲ့သည်" * 8,
-                 "ខ្ញុំត្រូវបានគេវាយប្រហារ" * 8, "👍🏽🙏🏻" * 30):
-        parts = split_sms(text, max_parts=20)
+    for text in ("ฉันไม่ปลอดภัยที่บ้านของฉัน" * 40, "ကျွန်ုပ်ကိုရန်ပြုခဲ့သည်" * 50,
+                 "ខ្ញុំត្រូវបានគេវាយប្រហារ" * 50, "👍🏽🙏🏻" * 200):
+        parts = split_sms(text)
+        assert len(parts) > 1
         assert "".join(parts) == text
-        assert all(sms_units(p, UCS2) <= 67 for p in parts)
+        assert all(sms_units(p, UCS2) <= 670 for p in parts)
         whole = graphemes(text)
         pieces = [g for p in parts for g in graphemes(p)]
         assert pieces == whole  # cutting created no new grapheme boundaries
@@ -97,29 +109,43 @@ def test_split_never_breaks_graphemes_in_thai_burmese_khmer_or_emoji() -> None:
             p.encode("utf-16-le")  # no lone surrogates
 
 
-def test_gsm_text_is_split_at_word_boundaries_within_153_septets() -> None:
-    text = "Thank you for telling us what happened to you today " * 8
-    parts = split_sms(text, max_parts=10)
+def test_gsm_text_is_split_at_word_boundaries_within_ten_segments() -> None:
+    text = "Thank you for telling us what happened to you today " * 40
+    parts = split_sms(text)
+    assert len(parts) > 1
     assert "".join(parts) == text
-    assert all(sms_units(p, GSM7) <= 153 for p in parts)
+    assert all(sms_units(p, GSM7) <= 1530 for p in parts)
     assert all(p.endswith(" ") for p in parts[:-1])
 
 
 def test_numbered_option_lines_are_never_split() -> None:
-    options = [Option(f"Ý kiến số {i} của tôi về chuyện này", f"c{i}") for i in range(1, 7)]
+    options = [Option(f"Ý kiến số {i} của tôi về chuyện này, nói dài hơn một chút", f"c{i}")
+               for i in range(1, 40)]
     text = render_numbered("Chuyện gì đã xảy ra với bạn?", options)
-    parts = split_sms(text, max_parts=10)
+    parts = split_sms(text)
+    assert len(parts) > 1
     assert "".join(parts) == text
     lines = text.split("\n")
     for line in lines[1:]:
         assert any(line in p for p in parts), line
 
 
-def test_too_many_parts_are_capped_with_an_ellipsis() -> None:
-    parts = split_sms("你好。" * 200, max_parts=3)
-    assert len(parts) == 3
-    assert parts[-1].endswith("…")
-    assert all(sms_units(p, UCS2) <= 67 for p in parts)
+def test_nothing_is_ever_dropped_however_long() -> None:
+    text = "你好。" * 2000  # 6,000 characters, the longest message a person may send
+    parts = split_sms(text)
+    assert "".join(parts) == text and not any(p.endswith("…") for p in parts)
+    assert all(sms_units(p, UCS2) <= 670 for p in parts)
+
+
+def test_bullets_and_curly_quotes_do_not_force_ucs2() -> None:
+    text = "Would you like us to pass your report to the police?\n\n• Yes – it’s “fine”…"
+    assert sms_encoding(text) == UCS2
+    assert sms_text(text) == (
+        "Would you like us to pass your report to the police?\n\n- Yes - it's \"fine\"..."
+    )
+    assert sms_encoding(sms_text(text)) == GSM7
+    # A text that is UCS-2 anyway keeps its typography.
+    assert sms_text("• 是的，匿名") == "• 是的，匿名"
 
 
 def test_split_long_keeps_whatsapp_messages_whole_below_1600() -> None:

@@ -189,7 +189,7 @@ async def test_long_chinese_sms_reply_is_split_into_ucs2_parts_that_rejoin(
         "谢谢你告诉我们发生了什么。你可以随时停下来，也可以跳过任何问题。"
         "我们不会在未经你同意的情况下分享你的信息。请告诉我事情发生在哪里，大概是什么时候。"
         "如果你现在有危险，请拨打999。我们会尽快联系你。🙏"
-    )
+    ) * 8  # ~850 UTF-16 units: more than the 10 UCS-2 segments (670) one message may hold
     channel = make_channel(store, fake_twilio)
     recorder = Recorder(reply=echo(long_reply))
     async with serve_channel(channel, recorder) as url:
@@ -198,7 +198,7 @@ async def test_long_chinese_sms_reply_is_split_into_ucs2_parts_that_rejoin(
     bodies = [m["Body"] for m in fake_twilio.sent]
     assert len(bodies) > 1
     assert "".join(bodies) == long_reply
-    assert all(sms_units(b, UCS2) <= 67 for b in bodies)
+    assert all(sms_units(b, UCS2) <= 670 for b in bodies)  # each one concatenated SMS
     assert all(m["To"] == PERSON_CN and m["From"] == SMS_NUMBER for m in fake_twilio.sent)
 
 
