@@ -229,6 +229,24 @@ async def case_note(request: web.Request) -> web.Response:
     return web.json_response({"ok": True}, status=201)
 
 
+@roles(*STAFF)
+async def reference_unlock(request: web.Request) -> web.Response:
+    """Lets a person try their reference in "my report" again at once, after wrong tries slowed
+    it down (a person who rings the helpline is not left waiting; audited)."""
+    from bot.store.person import unlock_reference
+
+    state = state_of(request)
+    reference = _reference(request)
+    user = current_user(request)
+    now = state.now()
+    done = await state.run(
+        lambda s: unlock_reference(s, reference, user_id=user.id, keyring=state.keyring, now=now)
+    )
+    if not done:
+        return _error("no such case or saved report", 404)
+    return web.json_response({"ok": True})
+
+
 async def case_attempt(request: web.Request) -> web.Response:
     """Records a contact attempt."""
     state = state_of(request)
@@ -548,6 +566,7 @@ def setup_api(app: web.Application) -> None:
     r.add_get("/api/cases/{reference}", case_view)
     r.add_post("/api/cases/{reference}/notes", case_note)
     r.add_post("/api/cases/{reference}/attempts", case_attempt)
+    r.add_post("/api/cases/{reference}/unlock", reference_unlock)
     r.add_post("/api/cases/{reference}/status", case_status)
     r.add_post("/api/callbacks/{task_id}/status", callback_status)
     r.add_get("/api/live/ws", live_socket)

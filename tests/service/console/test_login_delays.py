@@ -142,3 +142,32 @@ async def test_no_case_answer_carries_the_conversation_key(
         body = await response.text()
         assert "conversation-key-canary-1" not in body
         assert "conversation_key" not in body
+
+
+async def test_staff_can_unlock_a_persons_reference_and_it_is_audited(
+    make_console: MakeConsole, users: Any, session_factory: Any, keyring: Any
+) -> None:
+    from sqlalchemy import select
+
+    from bot.store.handoff_models import AuditEntry
+
+    reference = add_case(session_factory, keyring, "conversation-unlock-1")
+    client = await make_console()
+    csrf = await login(client, "operator@example.org")
+    headers = {"X-CSRF-Token": csrf}
+    response = await client.post(f"/api/cases/{reference}/unlock", headers=headers)
+    assert response.status == 200
+    missing = await client.post("/api/cases/ABCD-2345/unlock", headers=headers)
+    assert missing.status == 404
+    with session_factory() as session:
+        actions = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.subject == reference)
+        ).all()
+    assert "staff.unlock_reference" in actions
+
+    caseworker = await make_console()
+    csrf = await login(caseworker, "cw@lotus.example.org")
+    refused = await caseworker.post(
+        f"/api/cases/{reference}/unlock", headers={"X-CSRF-Token": csrf}
+    )
+    assert refused.status == 403
