@@ -41,6 +41,13 @@ class FakeStore:
     made_by: str = "reporter-chat"
     calls: list[str] = field(default_factory=list)
 
+    def __deepcopy__(self, memo: dict) -> FakeStore:
+        return FakeStore(
+            grants=dict(self.grants), withdrawn=set(self.withdrawn), failures=dict(self.failures),
+            secret=self.secret, additions=list(self.additions), draft_taken=self.draft_taken,
+            made_by=self.made_by, calls=[],
+        )
+
     def snapshot(self) -> tuple:
         """What distinguishes two store states for the exploration (not the texts added)."""
         return (
