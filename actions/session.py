@@ -167,7 +167,10 @@ class ValidateSlotMappings(ValidationAction):
         if decision.offer and current:
             made = [*state["made"], decision.offer]
             in_report = (tracker.active_loop or {}).get("name") == "report_form"
-            if in_report and not tracker.get_slot("pending_control"):
+            # Not while they are telling what happened (their next message would be taken for the
+            # answer to the question after the offer) nor over another open control question.
+            telling = tracker.get_slot("requested_slot") == "description"
+            if in_report and not telling and not tracker.get_slot("pending_control"):
                 # The report asks it as its next question (action_ask_language_choice), so the
                 # answer to the offer is never taken for the answer to another question.
                 updates["language_offer"] = {"open": decision.offer, "made": made}

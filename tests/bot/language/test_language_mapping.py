@@ -68,6 +68,13 @@ def test_strong_evidence_in_a_report_asks_the_offer_as_the_next_question(domain:
     assert sent == []  # the report asks it (action_ask_language_choice)
 
 
+def test_no_offer_while_the_person_is_telling_what_happened(domain: dict) -> None:
+    t = tracker(EN_LONG_2, [ZH_DESCRIPTION, EN_LONG_1],
+                {"language": "zh-Hans", "requested_slot": "description"})
+    updates, sent = extract(domain, t)
+    assert updates == {} and sent == []
+
+
 def test_the_offer_is_in_both_languages_with_a_button_in_each(domain: dict) -> None:
     message = offer_message(domain, "zh-Hans", "en")
     assert "English" in message["text"] and "继续" in message["text"]
