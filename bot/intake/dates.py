@@ -219,6 +219,33 @@ _LAST_WEEK = re.compile(
 )
 
 
+# Parts of a day dateparser does not take ("last night" is yesterday; "this morning" today), and
+# "a few days ago" (a range of the last few days), as people type them.
+_YESTERDAY_PARTS = frozenset({
+    "last night", "yesterday evening", "yesterday morning", "yesterday afternoon",
+    "yesterday night", "tối qua", "toi qua", "đêm qua", "dem qua", "sáng qua", "chiều qua",
+    "昨晚", "昨夜", "昨天晚上", "昨天早上", "昨天下午", "昨日の夜", "昨日の朝", "昨晩", "어젯밤",
+    "어제 저녁", "어제 밤", "어제 아침", "เมื่อคืน", "เมื่อคืนนี้", "เมื่อวานตอนเย็น", "kagabi",
+    "kahapon ng gabi", "tadi malam", "semalam malam", "malam tadi", "kemarin malam",
+    "malam semalam", "យប់មិញ", "ម្សិលមិញ", "မနေ့ညက", "မနေ့ည",
+})
+_TODAY_PARTS = frozenset({
+    "this morning", "this afternoon", "this evening", "earlier today", "tonight", "sáng nay",
+    "chiều nay", "tối nay", "sang nay", "今天早上", "今天上午", "今天下午", "今早", "今朝",
+    "今日の朝", "오늘 아침", "오늘 오후", "เมื่อเช้า", "เช้านี้", "บ่ายนี้", "tadi pagi",
+    "pagi tadi", "pagi ini", "kaninang umaga", "kanina", "ព្រឹកនេះ", "ဒီမနက်", "ဒီနေ့မနက်",
+})
+_FEW_DAYS = frozenset({
+    "a few days ago", "few days ago", "a couple of days ago", "some days ago", "vài ngày trước",
+    "mấy ngày trước", "vai ngay truoc", "几天前", "幾天前", "前几天", "前幾天", "며칠 전", "數天前",
+    "数日前", "ไม่กี่วันก่อน", "beberapa hari lalu", "beberapa hari lepas", "beberapa hari yang lalu",
+    "ilang araw na", "ilang araw na ang nakalipas", "ពីរបីថ្ងៃមុន", "ប៉ុន្មានថ្ងៃមុន",
+    "ရက်အနည်းငယ်က", "လွန်ခဲ့တဲ့ရက်အနည်းငယ်က",
+})
+_WEEK_BEFORE_LAST = frozenset({"the week before last", "week before last", "上上周", "上上週",
+                               "上上星期", "先々週", "지지난주"})
+
+
 def _strip_fillers(text: str) -> str:
     previous = None
     while previous != text:
@@ -234,6 +261,15 @@ def _known_form(text: str, language: str, today: dt.date, hedged: bool) -> DateR
     text = text.strip(" .!?。！？၊။។")
     candidates = [text, _strip_fillers(text)]
     for form in candidates:
+        if form in _YESTERDAY_PARTS:
+            return _to_range(today - dt.timedelta(days=1), "day", hedged, today)
+        if form in _TODAY_PARTS:
+            return _to_range(today, "day", hedged, today)
+        if form in _FEW_DAYS:
+            return DateRange(today - dt.timedelta(days=5), today - dt.timedelta(days=1), True)
+        if form in _WEEK_BEFORE_LAST:
+            monday = today - dt.timedelta(days=today.weekday() + 14)
+            return DateRange(start=monday, end=monday + dt.timedelta(days=6), approximate=True)
         if _LAST_WEEK.match(form):
             monday = today - dt.timedelta(days=today.weekday() + 7)
             return DateRange(start=monday, end=monday + dt.timedelta(days=6), approximate=True)
@@ -319,6 +355,9 @@ def parse_when(text: str, language: str | None, today: dt.date | None = None) ->
             "PREFER_DATES_FROM": "past",
             "RELATIVE_BASE": base,
             "RETURN_TIME_AS_PERIOD": True,
+            # Numeric dates are day-first in the UK ("01/12" is 1 December); CJK keep their
+            # year-first order from their own locale.
+            **({"DATE_ORDER": "DMY"} if language not in ("zh-Hans", "zh-Hant", "ja", "ko") else {}),
         },
     )
     candidates = [cleaned]

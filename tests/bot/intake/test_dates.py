@@ -238,3 +238,31 @@ def test_last_week_is_the_previous_monday_to_sunday() -> None:
         assert parsed is not None, (language, text)
         assert (parsed.start, parsed.end) == (dt.date(2026, 11, 23), dt.date(2026, 11, 29))
         assert parsed.approximate
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "start", "end"),
+    [
+        ("en", "last night", dt.date(2026, 12, 4), dt.date(2026, 12, 4)),
+        ("vi", "tối qua", dt.date(2026, 12, 4), dt.date(2026, 12, 4)),
+        ("zh-Hans", "昨晚", dt.date(2026, 12, 4), dt.date(2026, 12, 4)),
+        ("ko", "어젯밤", dt.date(2026, 12, 4), dt.date(2026, 12, 4)),
+        ("th", "เมื่อคืน", dt.date(2026, 12, 4), dt.date(2026, 12, 4)),
+        ("tl", "kagabi", dt.date(2026, 12, 4), dt.date(2026, 12, 4)),
+        ("en", "this morning", SATURDAY, SATURDAY),
+        ("ja", "今朝", SATURDAY, SATURDAY),
+        ("en", "a few days ago", dt.date(2026, 11, 30), dt.date(2026, 12, 4)),
+        ("zh-Hans", "几天前", dt.date(2026, 11, 30), dt.date(2026, 12, 4)),
+        ("en", "the week before last", dt.date(2026, 11, 16), dt.date(2026, 11, 22)),
+        ("en", "01/12/2026", dt.date(2026, 12, 1), dt.date(2026, 12, 1)),  # UK: day first
+        ("en", "3/11", dt.date(2026, 11, 3), dt.date(2026, 11, 3)),
+        ("ja", "2026/11/03", dt.date(2026, 11, 3), dt.date(2026, 11, 3)),
+        ("zh-Hans", "2026年11月3日", dt.date(2026, 11, 3), dt.date(2026, 11, 3)),
+        ("en", "last month", dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
+        ("ko", "지난달", dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
+    ],
+)
+def test_everyday_variants(language: str, text: str, start: dt.date, end: dt.date) -> None:
+    parsed = parse_when(text, language, SATURDAY)
+    assert parsed is not None, f"{language}: {text!r}"
+    assert (parsed.start, parsed.end) == (start, end)
