@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-
 import re
 
 from babel import Locale, UnknownLocaleError
@@ -36,7 +35,7 @@ def _widths(skeleton: str) -> dict[str, int]:
     return widths
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pattern_for(skeleton: str, locale_id: str) -> str:
     """The locale's pattern for a skeleton, with text fields widened to the requested width.
 
@@ -79,7 +78,7 @@ def format_skeleton(skeleton: str, value: dt.date | dt.datetime | dt.time, local
 _REGION = {"zh-Hant": "zh_Hant_HK"}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def babel_locale(language: str | None) -> Locale:
     """The Babel locale for one of our language codes (see ``bot/languages.yml``).
 

@@ -23,6 +23,7 @@ import calendar
 import datetime as dt
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dateparser.date import DateDataParser
@@ -161,7 +162,7 @@ _FILLERS = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _names(language: str) -> tuple[dict[str, int], dict[str, int]]:
     """Weekday (Monday = 0) and month (1-12) names for a language: CLDR's plus the spoken extras."""
     from bot.datefmt import babel_locale
@@ -186,11 +187,11 @@ def _names(language: str) -> tuple[dict[str, int], dict[str, int]]:
     return weekdays, months
 
 
-def _alternation(words: object) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # type: ignore[arg-type]
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _patterns(language: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     weekdays, months = _names(language)
     day = _alternation(weekdays)

@@ -4,7 +4,8 @@ Public API::
 
     detect(text, hint=None) -> Detection(language, confidence, reason)
     is_non_linguistic(text) -> bool
-    choose_language(text, *, current, locked, hint) -> Decision(language, changed, ask)
+    choose_language(text, *, current, locked, hint, history=(), offered=()) -> Decision(language,
+        changed, ask, offer)  # offer: a switch to propose with buttons, never imposed
     parse_language_choice(text, menu_order=None) -> str | None
     menu() -> list[(code, own name)]
     is_change_language_request(text) -> bool
