@@ -27,8 +27,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._common import channel_of, language_of
-from bot.handoff import clock
 from bot.datefmt import DAY, format_moment
+from bot.handoff import clock
 from bot.handoff import responses as said
 from bot.hours import OpeningHours
 
