@@ -1,4 +1,7 @@
-"""Rasa's REST channel (``/webhooks/rest/webhook``) with our admission control (channels/admission)."""
+"""Rasa's REST channel (``/webhooks/rest/webhook``) with our admission control (channels/admission)
+and the size limits at the door (channels/common): a body over ``MAX_REQUEST_BYTES`` and a
+message over ``MAX_MESSAGE_CHARS`` characters are answered 413 before anything reaches the
+dialogue."""
 
 from __future__ import annotations
 
@@ -8,8 +11,11 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint
+from sanic.exceptions import PayloadTooLarge
+from sanic.request import Request
 
 from channels.admission import bounded
+from channels.common import MAX_MESSAGE_CHARS, cap_request_size, message_too_long
 
 
 class RestInput(RasaRestInput):
@@ -20,6 +26,13 @@ class RestInput(RasaRestInput):
         """``rest``: the URL stays ``/webhooks/rest/webhook``."""
         return "rest"
 
+    def _extract_message(self, request: Request) -> str | None:
+        """The message text; 413 when it is over ``MAX_MESSAGE_CHARS`` characters."""
+        text: str | None = super()._extract_message(request)
+        if message_too_long(text):
+            raise PayloadTooLarge(f"A message may have at most {MAX_MESSAGE_CHARS} characters.")
+        return text
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Rasa's blueprint around the bounded handler."""
-        return super().blueprint(bounded(on_new_message))
+        """Rasa's blueprint around the bounded handler; request bodies capped."""
+        return cap_request_size(super().blueprint(bounded(on_new_message)))

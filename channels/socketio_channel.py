@@ -23,6 +23,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 from channels.admission import bounded
+from channels.common import MAX_REQUEST_BYTES, cap_request_size
 from channels.quick_exit import add_erase_route
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ class SocketIOChannel(SocketIOInput):
         blueprint = super().blueprint(bounded(on_new_message))
         sio = self.sio
         assert sio is not None  # set by super().blueprint
+        sio.eio.max_http_buffer_size = MAX_REQUEST_BYTES
+        cap_request_size(blueprint)
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any = None) -> None:

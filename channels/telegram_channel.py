@@ -51,7 +51,9 @@ from channels.common import (
     BackgroundTasks,
     ChannelStore,
     Option,
+    body_too_large,
     build_metadata,
+    cap_request_size,
     channel_parts,
     has_waiters,
     inform_payload,
@@ -324,6 +326,7 @@ class TelegramInput(InputChannel):
         """Routes: ``GET /`` health, ``POST /webhook`` updates."""
         bp = Blueprint(f"telegram_ptb_{id(self)}", __name__)
         on_new_message = bounded(on_new_message)  # acknowledge at once, work within the bound
+        cap_request_size(bp)  # a larger body is refused with 413 before it is read
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -336,6 +339,8 @@ class TelegramInput(InputChannel):
             """Authenticates, acknowledges at once, processes in the background."""
             if not self.enabled:
                 return response.text("", status=503)
+            if body_too_large(request.body):  # no Telegram request is anywhere near this
+                return response.text("", status=413)
             if not self._is_authentic(request):
                 logger.warning("Rejected a Telegram webhook with a missing or wrong secret")
                 return response.text("", status=403)

@@ -49,7 +49,9 @@ from channels.common import (
     BackgroundTasks,
     ChannelStore,
     Option,
+    body_too_large,
     build_metadata,
+    cap_request_size,
     channel_parts,
     has_waiters,
     inform_payload,
@@ -409,6 +411,7 @@ class TwilioInput(InputChannel):
         """Routes: ``GET /`` health, ``POST /webhook`` inbound messages."""
         bp = Blueprint(f"twilio_channel_{id(self)}", __name__)
         on_new_message = bounded(on_new_message)  # acknowledge at once, work within the bound
+        cap_request_size(bp)  # a larger body is refused with 413 before it is read
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -421,6 +424,8 @@ class TwilioInput(InputChannel):
             """Authenticates, acknowledges at once, processes in the background."""
             if not self.enabled:
                 return response.text("", status=503)
+            if body_too_large(request.body):  # no Twilio request is anywhere near this
+                return response.text("", status=413)
             params = self._form(request)
             if not self._is_authentic(request, params):
                 logger.warning("Rejected a Twilio webhook with a missing or wrong signature")
