@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot import commands, i18n
-from bot.datefmt import DAY_NO_WEEKDAY, format_day
 from bot.access.words import is_decline
+from bot.datefmt import DAY_NO_WEEKDAY, format_day
 from bot.intake.engine import YES_NO_MIN_CONFIDENCE, Answer, Turn, match_choices
 from bot.intake.validators import has_words, normalise_text
 from bot.store.references import normalise_reference

@@ -19,7 +19,14 @@ from __future__ import annotations
 from collections.abc import MutableSequence
 from typing import Any
 
-from rasa.shared.core.events import ActiveLoop, Event, Restarted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActiveLoop,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 
 #: Form questions whose answer is a secret.
 SECRET_SLOTS = frozenset({"access_secret", "access_new_secret", "draft_secret"})

@@ -222,7 +222,7 @@ def _wait_before_check(
 
 def _locked_until(session: Session, subject: str, now: datetime) -> datetime | None:
     row = _counter(session, subject, now)
-    return row.locked_until if _waiting(row, now) else None
+    return row.locked_until if row is not None and _waiting(row, now) else None
 
 
 def is_known_client(
@@ -292,7 +292,7 @@ def verify_access(
     if client:
         limits.append((CLIENT_FREE_TRIES, CLIENT_BASE_DELAY, CLIENT_MAX_DELAY))
     wait = 0
-    for subject, (free, base, cap) in zip(subjects, limits):
+    for subject, (free, base, cap) in zip(subjects, limits, strict=True):
         row = _counter(session, subject, now)
         if row is None:
             row = AccessAttempt(subject=subject, failures=0, updated_at=now)
@@ -301,8 +301,7 @@ def verify_access(
         row.updated_at = now
         delay = _delay(row.failures, free, base, cap)
         row.locked_until = now + delay if delay else None
-        applies = subject != subjects[0] or not known or not client
-        if applies:
+        if subject != subjects[0] or not known:  # a known client skips the reference's spacing
             wait = max(wait, int(delay.total_seconds()))
     try:
         session.commit()

@@ -9,7 +9,14 @@ import pytest
 from bot.access import engine
 from bot.access.engine import handle_answer, next_question
 from bot.intake.engine import Answer
-from tests.bot.access.fakes import DRAFT_CODE, DRAFT_SECRET, PHONE, REFERENCE, FakeStore, load_domain
+from tests.bot.access.fakes import (
+    DRAFT_CODE,
+    DRAFT_SECRET,
+    PHONE,
+    REFERENCE,
+    FakeStore,
+    load_domain,
+)
 
 KEY = "tg-invented-1"
 

@@ -39,7 +39,14 @@ from bot import commands
 from bot.access import engine
 from bot.intake.engine import Answer
 from bot.languages import codes
-from tests.bot.access.fakes import DRAFT_CODE, DRAFT_SECRET, PHONE, REFERENCE, FakeStore, load_domain
+from tests.bot.access.fakes import (
+    DRAFT_CODE,
+    DRAFT_SECRET,
+    PHONE,
+    REFERENCE,
+    FakeStore,
+    load_domain,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 LANGUAGES = codes()
