@@ -35,6 +35,7 @@ from typing import Any
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.access.redact import clear_secret_slots, redact_secrets
@@ -143,7 +144,11 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             return
         # A secret word never reaches the store (or the event broker) in clear.
         clear_secret_slots(tracker)
-        redact_secrets(tracker.events)
+        if redact_secrets(tracker.events):
+            tracker.latest_message = next(  # what the API shows of this tracker, masked too
+                (e for e in reversed(tracker.events) if isinstance(e, UserUttered)),
+                tracker.latest_message,
+            )
         await self.stream_events(tracker)
         with self.session_scope() as session:
             for event in self._additional_events(session, tracker):

@@ -327,6 +327,7 @@ async def test_a_secret_word_never_reaches_the_stored_conversation(tmp_path: Pat
     tracker.update(UserUttered("my report ABCD-2345", {"name": "my_report", "confidence": 1.0}))
     _answer_secret(tracker, slot, WORD, clear=(slot != "draft_secret"))  # one left in its slot
     await store.save(tracker)
+    assert tracker.latest_message.text == "[secret word hidden]"  # the API's view, masked too
     tracker = await store.retrieve("chat-secret")
     assert tracker is not None
     tracker.update(UserUttered("a later answer ABCD-2345", {"name": "inform", "confidence": 0.9}))
