@@ -42,6 +42,16 @@ hostile-input corpus (tests/hostile) showed one 20 000-character message driving
 text (``UserUttered`` is built from the message, not the parse result), and the intake engine
 applies its own length limit to it.
 
+Over-long messages at the door
+------------------------------
+``MessageProcessor.handle_message`` refuses a message over ``MAX_MESSAGE_CHARS`` characters
+(channels/common) before the dialogue: the person hears ``utter_message_too_long`` in their
+language (the ``language`` slot of the stored tracker, read only, else the channel's language
+hint), and nothing is logged, stored or changed: the form still waits for the same answer. The
+REST channel answers such a message 413 itself (channels/rest_channel); this covers every other
+channel. :func:`render_outside_turn` also renders ``utter_busy`` for a message refused by a full
+conversation queue (channels/admission).
+
 Hostile input at the door
 -------------------------
 Two more findings of the hostile corpus, fixed here because every channel passes through these
@@ -64,6 +74,7 @@ import asyncio
 import copy
 import logging
 import os
+import weakref
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -76,9 +87,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.training_data.message import Message
 
+from channels.common import MAX_MESSAGE_CHARS, message_too_long
+
 logger = logging.getLogger(__name__)
 
 HOLDING_RESPONSE = "utter_holding"
+TOO_LONG_RESPONSE = "utter_message_too_long"
 DEFAULT_ACTION_TIMEOUT_SECONDS = 5.0
 TIMEOUT_ENV = "ACTION_TIMEOUT_SECONDS"
 NLU_MAX_CHARS = 1000
@@ -188,6 +202,81 @@ def clean_text(value: Any) -> Any:
     return value
 
 
+_fallback_nlg: dict[str, Any] = {}
+
+
+def _responses_on_disk() -> Any:
+    """An NLG over domain/reliability.yml, for a model trained before a response was added."""
+    if "nlg" not in _fallback_nlg:
+        nlg = None
+        try:
+            from pathlib import Path
+
+            from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+            from rasa.shared.core.domain import Domain
+
+            path = Path(__file__).resolve().parents[1] / "domain" / "reliability.yml"
+            if path.exists():
+                nlg = TemplatedNaturalLanguageGenerator(Domain.load(str(path)).responses)
+        except Exception as exc:  # the caller falls back to plain English
+            logger.warning("Could not read the reliability responses: %s", type(exc).__name__)
+        _fallback_nlg["nlg"] = nlg
+    return _fallback_nlg["nlg"]
+
+
+async def render_outside_turn(processor: Any, message: Any, name: str) -> dict[str, Any] | None:
+    """Renders response ``name`` for ``message``'s sender without a turn: nothing is stored.
+
+    The language comes from the stored tracker (read only), else the message's
+    ``language_hint`` metadata. Returns None when the response exists nowhere.
+    """
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.languages import codes
+
+    tracker = await processor.tracker_store.retrieve(message.sender_id)
+    if tracker is None:
+        tracker = DialogueStateTracker(message.sender_id, processor.domain.slots)
+    hint = (message.metadata or {}).get("language_hint") if isinstance(message.metadata,
+                                                                       dict) else None
+    if "language" in tracker.slots and not tracker.get_slot("language") and hint in codes():
+        tracker.update(SlotSet("language", hint))
+    output = getattr(message.output_channel, "name", lambda: None)()
+    draft: dict[str, Any] | None = await processor.nlg.generate(name, tracker, output)
+    if not draft:
+        fallback = _responses_on_disk()
+        if fallback is not None:
+            draft = await fallback.generate(name, tracker, output)
+    return draft
+
+
+async def render_refusal(message: Any, name: str) -> dict[str, Any] | None:
+    """channels/admission's refusal renderer, over the processor that handled the last turn."""
+    ref = _state.get("processor")
+    processor = ref() if ref is not None else None
+    if processor is None:
+        return None
+    return await render_outside_turn(processor, message, name)
+
+
+async def _refuse_too_long(processor: Any, message: Any) -> Any:
+    """Answers an over-long message kindly, outside the dialogue; returns handle_message's
+    result."""
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    logger.info("Refused a message over %s characters before the dialogue", MAX_MESSAGE_CHARS)
+    draft = await render_outside_turn(processor, message, TOO_LONG_RESPONSE)
+    if not draft:
+        logger.error("No %s response: the person gets a plain English reply", TOO_LONG_RESPONSE)
+        draft = {"text": "That message is too long for me. Nothing you told me before is lost. "
+                         "Please send it again in shorter parts."}
+    await message.output_channel.send_response(message.sender_id, draft)
+    if isinstance(message.output_channel, CollectingOutputChannel):
+        return message.output_channel.messages
+    return None
+
+
 def _checked_rest_body(request: Any) -> dict[str, Any]:
     """The REST webhook body if well-formed; else a 400 (sanic BadRequest)."""
     from sanic.exceptions import InvalidUsage as BadRequest  # 400 in this Sanic version
@@ -232,7 +321,13 @@ def install(timeout_seconds: float = DEFAULT_ACTION_TIMEOUT_SECONDS) -> None:
     handle_message = MessageProcessor.handle_message
 
     async def guarded_handle_message(self: Any, message: Any) -> Any:
-        """MessageProcessor.handle_message with a fresh per-message failure flag."""
+        """MessageProcessor.handle_message with a fresh per-message failure flag; an over-long
+        message is answered at the door and never reaches the dialogue."""
+        _state["processor"] = weakref.ref(self)
+        if message_too_long(message.text):
+            message.sender_id = clean_text(message.sender_id)
+            message.metadata = clean_text(message.metadata)
+            return await _refuse_too_long(self, message)
         message.text = clean_text(message.text)
         message.sender_id = clean_text(message.sender_id)
         message.metadata = clean_text(message.metadata)
@@ -327,6 +422,9 @@ def install(timeout_seconds: float = DEFAULT_ACTION_TIMEOUT_SECONDS) -> None:
     RestInput._extract_sender = checked_extract_sender  # type: ignore[method-assign]
     _install_cached_response_validator(RemoteAction)
     _install_literal_button_payloads()
+    from channels.admission import set_refusal
+
+    set_refusal(render_refusal)
     _state["installed"] = True
     logger.info("Action-server guard installed (timeout %.1f s)", timeout_seconds)
 

@@ -54,7 +54,8 @@ BUSY_RESPONSE = "utter_busy"
 #: Renders a response for a message outside any turn (nothing stored): ``(message, name) ->
 #: response dict`` or None. Installed by bot/reliability when Rasa loads the model.
 Refusal = Callable[[Any, str], Awaitable[dict[str, Any] | None]]
-#: Said when no renderer is installed yet (a flood in the first second of a process).
+#: Said when no renderer is installed yet (a flood before this process's first turn) or the
+#: response is missing.
 FALLBACK_BUSY_TEXT = ("I am still answering your earlier messages. I could not take your last "
                       "one: please send it again after my reply.")
 
@@ -131,7 +132,7 @@ async def _render_busy(message: Any) -> dict[str, Any] | None:
     if not _refusal:
         return {"text": FALLBACK_BUSY_TEXT}
     try:
-        return await _refusal[0](message, BUSY_RESPONSE)
+        return await _refusal[0](message, BUSY_RESPONSE) or {"text": FALLBACK_BUSY_TEXT}
     except Exception as exc:  # a refusal must never fail the channel; never log content
         logger.error("Could not render the busy reply: %s", type(exc).__name__)
         return {"text": FALLBACK_BUSY_TEXT}
