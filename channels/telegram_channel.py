@@ -50,12 +50,12 @@ from channels.common import (
     UNSUPPORTED_MEDIA,
     BackgroundTasks,
     ChannelStore,
+    KeyedLocks,
     Option,
     body_too_large,
     build_metadata,
     cap_request_size,
     channel_parts,
-    has_waiters,
     inform_payload,
     language_hint_from_locale,
     options_from_buttons,
@@ -294,7 +294,7 @@ class TelegramInput(InputChannel):
         self.store = store
         self.bot = bot or (self.config.make_bot() if self.config else None)
         self.tasks = BackgroundTasks()
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = KeyedLocks()
 
     @property
     def enabled(self) -> bool:
@@ -365,8 +365,7 @@ class TelegramInput(InputChannel):
             return
         pseudonym = self.store.pseudonymise(CHANNEL, str(chat.id))
         # Taken before the first await, so one person's updates run in arrival order.
-        lock = self._locks.setdefault(pseudonym, asyncio.Lock())
-        async with lock:
+        async with self._locks.hold(pseudonym):
             try:
                 if not await self.store.claim_delivery(PROVIDER, str(update.update_id)):
                     logger.info("Duplicate Telegram update ignored")
@@ -375,9 +374,6 @@ class TelegramInput(InputChannel):
             except Exception as exc:  # never lose the worker; never log content
                 logger.error("Failed to handle a Telegram update: %s", type(exc).__name__)
                 logger.debug("Traceback", exc_info=True)
-            finally:
-                if self._locks.get(pseudonym) is lock and not has_waiters(lock):
-                    self._locks.pop(pseudonym, None)
 
     async def _handle(self, update: Update, chat_id: str, pseudonym: str,
                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:

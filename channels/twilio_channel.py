@@ -48,12 +48,12 @@ from channels.common import (
     UNSUPPORTED_MEDIA,
     BackgroundTasks,
     ChannelStore,
+    KeyedLocks,
     Option,
     body_too_large,
     build_metadata,
     cap_request_size,
     channel_parts,
-    has_waiters,
     inform_payload,
     language_hint_from_phone,
     match_option,
@@ -362,7 +362,7 @@ class TwilioInput(InputChannel):
         self.store = store
         self.sender = TwilioSender(config) if config else None
         self.tasks = BackgroundTasks()
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = KeyedLocks()
 
     @property
     def enabled(self) -> bool:
@@ -453,8 +453,7 @@ class TwilioInput(InputChannel):
         address = sender.removeprefix("whatsapp:")
         pseudonym = self.store.pseudonymise(channel, address)
         # Taken before the first await, so one person's messages run in arrival order.
-        lock = self._locks.setdefault(pseudonym, asyncio.Lock())
-        async with lock:
+        async with self._locks.hold(pseudonym):
             try:
                 if not await self.store.claim_delivery(PROVIDER, delivery_id):
                     logger.info("Duplicate Twilio delivery ignored")
@@ -463,9 +462,6 @@ class TwilioInput(InputChannel):
             except Exception as exc:  # never lose the worker; never log content
                 logger.error("Failed to handle a %s message: %s", channel, type(exc).__name__)
                 logger.debug("Traceback", exc_info=True)
-            finally:
-                if self._locks.get(pseudonym) is lock and not has_waiters(lock):
-                    self._locks.pop(pseudonym, None)
 
     async def _handle(self, channel: str, address: str, pseudonym: str,
                       params: dict[str, list[str]], first: Callable[[str], str],

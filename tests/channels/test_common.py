@@ -152,3 +152,57 @@ def test_split_long_keeps_whatsapp_messages_whole_below_1600() -> None:
     assert split_long("x" * 1600, 1600) == ["x" * 1600]
     parts = split_long("Sentence one. " * 200, 1600)
     assert len(parts) == 2 and all(len(p) <= 1600 for p in parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Per-person locks (explicit count, no asyncio internals)
+# --------------------------------------------------------------------------------------------
+async def test_keyed_locks_keep_arrival_order_and_forget_a_key_nobody_holds() -> None:
+    import asyncio
+
+    from channels.common import KeyedLocks
+
+    locks = KeyedLocks()
+    order: list[tuple[str, int]] = []
+
+    async def work(key: str, n: int) -> None:
+        async with locks.hold(key):
+            order.append((key, n))
+            await asyncio.sleep(0.001 * (5 - n))  # later ones would finish first if unordered
+
+    await asyncio.gather(*(work(k, n) for n in range(5) for k in ("a", "b")))
+    assert [n for k, n in order if k == "a"] == list(range(5))
+    assert [n for k, n in order if k == "b"] == list(range(5))
+    assert len(locks) == 0
+
+
+async def test_keyed_locks_a_cancelled_waiter_or_a_failure_frees_its_place() -> None:
+    import asyncio
+
+    import pytest
+
+    from channels.common import KeyedLocks
+
+    locks = KeyedLocks()
+    gate = asyncio.Event()
+
+    async def holder() -> None:
+        async with locks.hold("a"):
+            await gate.wait()
+
+    async def failing() -> None:
+        async with locks.hold("a"):
+            raise RuntimeError("invented failure")
+
+    first = asyncio.ensure_future(holder())
+    await asyncio.sleep(0)
+    waiter = asyncio.ensure_future(holder())
+    await asyncio.sleep(0)
+    waiter.cancel()
+    gate.set()
+    await first
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    with pytest.raises(RuntimeError):
+        await failing()
+    assert len(locks) == 0
