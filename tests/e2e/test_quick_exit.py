@@ -173,3 +173,73 @@ def test_an_oversized_or_malformed_erase_request_erases_nothing(stack: Stack) ->
     assert tracker_events(stack, person.session_id) == before
     person.sio.disconnect()
 
+
+
+MONDAY_10 = "2025-03-10T10:00:00+00:00"
+
+
+@pytest.fixture(scope="module")
+def in_hours(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A stack in opening hours (fake clock) with one operator online; no web service needed."""
+    from bot.handoff.accounts import create_user
+    from tests.e2e.conftest import start_stack
+
+    running = start_stack(
+        tmp_path_factory.mktemp("queue-stack"),
+        {"ALLOW_FAKE_CLOCK": "1", "HOURS_NOW": MONDAY_10, "HANDOFF_ONLINE_SECONDS": "86400"},
+        service=False,
+    )
+    sessions, _keyring = running.store()
+    with sessions() as session:
+        user = create_user(
+            session, email="op@example.org", password="an e2e operator password", role="operator"
+        )
+        live.heartbeat(session, user.id, now=dt.datetime.fromisoformat(MONDAY_10))
+    try:
+        yield running
+    finally:
+        for name in list(running.procs):
+            running.stop(name)
+
+
+def _queued(stack: Stack, sender: str) -> list[str]:
+    sessions, _keyring = stack.store()
+    with sessions() as session:
+        return [
+            r.status
+            for r in session.scalars(
+                select(HandoffRequest).where(HandoffRequest.conversation_id == sender)
+            )
+        ]
+
+
+def test_back_to_the_assistant_and_exit_take_the_person_out_of_the_queue(in_hours: Stack) -> None:
+    from tests.e2e.conftest import RestChat
+    from tests.e2e.test_handoff import _start_report
+
+    # In a report: queued at a question, then "Back to the assistant".
+    chat = RestChat(in_hours, f"e2e-{uuid.uuid4().hex[:12]}")
+    _start_report(chat)
+    chat.say("about two weeks ago")
+    assert "number 1 in the queue" in chat.text(chat.say("talk to a person"))
+    assert _queued(in_hours, chat.sender) == ["waiting"]
+    chat.choose("leave_queue")
+    assert _queued(in_hours, chat.sender) == ["left"]
+
+    # Outside a report: the first thing said is "a person", then "Back to the assistant".
+    outside = RestChat(in_hours, f"e2e-{uuid.uuid4().hex[:12]}")
+    assert "number 1 in the queue" in outside.text(outside.say("I want to talk to a person"))
+    assert _queued(in_hours, outside.sender) == ["waiting"]
+    back = outside.choose("leave_queue")
+    assert _queued(in_hours, outside.sender) == ["left"]
+    assert outside.payloads(back)  # the report starts: never a dead end
+
+    # Queued, then a typed "exit": erased, and no operator can accept it any more.
+    leaving = RestChat(in_hours, f"e2e-{uuid.uuid4().hex[:12]}")
+    _start_report(leaving)
+    leaving.say("about two weeks ago")
+    leaving.say("talk to a person")
+    assert _queued(in_hours, leaving.sender) == ["waiting"]
+    leaving.say("exit")
+    assert _queued(in_hours, leaving.sender) == []
+    assert tracker_events(in_hours, leaving.sender) == 0
