@@ -11,7 +11,9 @@ Defences (docs/threat-model.md lists the tests):
 * the answer is always the same empty 204, sent before any work is done: it says nothing about
   whether the conversation existed, and timing says nothing either;
 * the body is capped (:data:`MAX_BODY` bytes, read as a stream) and must be JSON naming a plain id;
-* requests are rate-limited per client address and overall (429);
+* requests are rate-limited per client address (behind the local reverse proxy, the address it
+  saw) and overall (429): even a flood of made-up addresses cannot make it more than
+  :data:`OVERALL` erasures a minute;
 * idempotent: a conversation erased a moment ago is not erased again (nothing to do);
 * only a socket.io conversation is erased this way (a tracker from another channel is left alone:
   a pseudonymised WhatsApp/Telegram id is not a secret a browser holds);
@@ -173,9 +175,23 @@ async def erase_conversation(agent: Any, sender_id: str, sweeps: tuple[float, ..
         logger.exception("Erasing a conversation after 'Exit quickly' failed")
 
 
+#: Direct peers whose ``X-Real-IP`` names the client: the reverse proxy on this machine
+#: (deploy/nginx.conf overwrites that header with the address it saw).
+LOCAL_PROXIES = frozenset({"127.0.0.1", "::1"})
+
+
+def client_of(peer: str, real_ip: str | None, forwarded: str = "") -> str:
+    """The address the limit counts: Sanic's forwarded address when it is configured to trust a
+    proxy, else the proxy's ``X-Real-IP`` when the peer is the local proxy, else the peer."""
+    if forwarded:
+        return forwarded
+    if peer in LOCAL_PROXIES and real_ip and len(real_ip) <= 64:
+        return real_ip.strip()
+    return peer or "?"
+
+
 def _client(request: Request) -> str:
-    """The client address (Sanic honours forwarded headers only when configured to)."""
-    return str(request.remote_addr or request.ip or "?")
+    return client_of(str(request.ip or ""), request.headers.get("x-real-ip"), str(request.remote_addr or ""))
 
 
 def add_erase_route(blueprint: Blueprint) -> None:

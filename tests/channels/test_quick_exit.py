@@ -75,6 +75,13 @@ def test_rate_limit_per_client_and_overall() -> None:
     assert limit.allow("a", now=61) is True  # the window slid
 
 
+def test_the_limit_counts_the_client_behind_the_local_proxy_not_the_proxy() -> None:
+    assert quick_exit.client_of("127.0.0.1", "203.0.113.7") == "203.0.113.7"
+    assert quick_exit.client_of("198.51.100.2", "203.0.113.7") == "198.51.100.2"  # not our proxy
+    assert quick_exit.client_of("127.0.0.1", None) == "127.0.0.1"
+    assert quick_exit.client_of("127.0.0.1", "203.0.113.7", "192.0.2.1") == "192.0.2.1"
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
