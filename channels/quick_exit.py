@@ -108,8 +108,11 @@ def session_id_of(body: bytes) -> str | None:
 async def _read_capped(request: Request, limit: int) -> bytes | None:
     """The streamed body, or None as soon as it is longer than ``limit``."""
     body = b""
+    stream = request.stream
+    if stream is None:  # not a streamed route: Sanic has read the body already
+        return request.body if len(request.body or b"") <= limit else None
     while True:
-        chunk = await request.stream.read()
+        chunk = await stream.read()
         if chunk is None:
             return body
         body += chunk

@@ -148,7 +148,7 @@ class Hub:
         requests are deleted: bot/handoff/live.py ``forget``); the queue push above has already
         taken them off every console."""
         for request_id in [r for r in self._seen if r not in active]:
-            request = await self.state.run(lambda s, r=request_id: live.get_request(s, r))
+            request = await self.state.run(functools.partial(_get_request, request_id=request_id))
             if request is None or request.status != "active":
                 self._seen.pop(request_id, None)
 
@@ -284,6 +284,10 @@ class Hub:
         await self.state.run(
             lambda s: accounts.audit(s, user.id, action, f"chat-{request_id}", now=now)
         )
+
+
+def _get_request(session: Any, *, request_id: int) -> Any:
+    return live.get_request(session, request_id)
 
 
 def _beat(session: Any, *, user_id: int, now: dt.datetime) -> None:
