@@ -39,8 +39,9 @@ class ServiceSettings:
             absolute http(s) URL, or a path on this service such as ``/neutral``.
         frame_ancestors: CSP ``frame-ancestors`` sources allowed to embed our pages in a frame
             (``SERVICE_FRAME_ANCESTORS``, space separated; ``'none'`` forbids framing).
-        init_payload: Message the widget sends unseen when a new conversation starts
-            (``WIDGET_INIT_PAYLOAD``, e.g. ``/greet``); empty sends nothing.
+        init_payload: Message the widget sends unseen when a new conversation starts, so the bot
+            greets first (``WIDGET_INIT_PAYLOAD``; empty: the widget's own default, ``/greet``,
+            the welcome with the 999 line and the first question's buttons).
         web_dir: Folder of the static chat page and widget.
     """
 
