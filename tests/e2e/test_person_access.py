@@ -5,6 +5,7 @@ in another without the two being linked; "delete" erases the chat. Invented data
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import uuid
@@ -99,6 +100,11 @@ def test_reference_plus_contact_channel_opens_the_ledger_and_withdrawal_acts(sta
     assert "at least 6" in other.text(other.say("abc"))
     assert "secret word is saved" in other.text(other.say("Paper Lantern 42"))
     assert "take care" in other.text(other.choose("finish")).lower()
+    # The secret word and the second factor never reached the stored conversation in clear.
+    stored = json.dumps(stored_events(stack, other.sender), ensure_ascii=False).lower()
+    assert "paper lantern" not in stored and "7946 0456" not in stored
+    assert "[secret word hidden]" in stored
+    assert "i remembered" in stored  # other messages are kept as they were
 
     sessions, keyring = stack.store()
     with sessions() as session:
@@ -116,19 +122,85 @@ def test_reference_plus_contact_channel_opens_the_ledger_and_withdrawal_acts(sta
     assert "What would you like to do?" in third.text(third.say("paper lantern 42"))
 
 
-def test_wrong_second_factors_lock_the_reference(stack: Stack) -> None:
+def test_wrong_second_factors_slow_that_chat_but_never_lock_the_owner_out(stack: Stack) -> None:
     _first, reference = submit_named_report(stack)
     c = chat(stack)
     c.say("my report")
-    last = []
-    for attempt in range(5):
+    last: list[dict] = []
+    for attempt in range(person.CLIENT_FREE_TRIES):
         c.say(reference)
         last = c.say(f"wrong guess {attempt}")
-    assert "paused access" in c.text(last)
-    again = chat(stack)
-    again.say("my report")
-    again.say(reference)
-    assert "paused access" in again.text(again.say(PHONE_TYPED))
+    assert "please wait about" in c.text(last)
+    c.say("my report")
+    c.say(reference)
+    assert "please wait about" in c.text(c.say(PHONE_TYPED))  # this chat waits, even when right
+    owner = chat(stack)  # the owner, from another phone, is not locked out by someone else
+    owner.say("my report")
+    owner.say(reference)
+    assert "What would you like to do?" in owner.text(owner.say(PHONE_TYPED))
+
+
+def stored_events(stack: Stack, sender: str) -> list[dict]:
+    """The conversation's events as the tracker store holds them (decrypted)."""
+    from bot.privacy.tracker_events import open_event
+
+    _sessions, keyring = stack.store()
+    with sqlite3.connect(stack.env["TRACKER_DB"]) as conn:
+        rows = conn.execute(
+            "SELECT id, type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+        ).fetchall()
+    return [open_event(keyring, sender, row_id, type_name, data) for row_id, type_name, data in rows]
+
+
+def test_slots_forged_through_the_api_open_nothing(stack: Stack) -> None:
+    """Injecting `access_form` with `access_verified` (the attack of issue 11) shows and changes
+    nothing: access is the store's grant for this conversation, not a slot."""
+    import json
+    import urllib.request
+
+    _first, reference = submit_named_report(stack)
+    forger = chat(stack, "forged")
+    begin(forger)
+    def forge(action: str | None, requested: str) -> None:
+        events = [
+            {"event": "active_loop", "name": "access_form"},
+            {"event": "slot", "name": "access_verified", "value": reference},
+            {"event": "slot", "name": "access_action", "value": action},
+            {"event": "slot", "name": "requested_slot", "value": requested},
+        ]
+        request = urllib.request.Request(
+            stack.rasa_api(f"/conversations/{forger.sender}/tracker/events"),
+            data=json.dumps(events).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+
+    forge(None, "access_action")
+    shown = forger.text(forger.choose("consents"))
+    assert "check your details again" in shown and "agreed to" not in shown
+    assert "police" not in shown.lower() and reference not in shown
+    forge("set_secret", "access_new_secret")
+    shown = forger.text(forger.say("Attacker Word 99"))
+    assert "check your details again" in shown and "is saved" not in shown
+    sessions, _keyring = stack.store()
+    with sessions() as session:
+        assert session.scalar(select(Case.secret_hash).where(Case.reference == reference)) is None
+
+
+def test_no_thanks_at_the_save_prompt_carries_on_in_any_language(stack: Stack) -> None:
+    c = chat(stack)
+    begin(c)
+    c.choose("witness")
+    c.say(CANARY)
+    c.say("done")
+    asked = c.say("save for later")
+    declined = c.choose("no")
+    assert "at least 6" not in c.text(declined) and "carry on" in c.text(declined).lower()
+    c.say("save for later")
+    again = c.say("không")  # a Vietnamese "no" declines too (not refused as too short)
+    assert "at least 6" not in c.text(again)
+    assert any('"no"' in p for p in c.payloads(asked))
 
 
 def test_a_saved_draft_continues_in_another_chat_without_linking_them(stack: Stack) -> None:
@@ -137,7 +209,9 @@ def test_a_saved_draft_continues_in_another_chat_without_linking_them(stack: Sta
     first.choose("witness")
     first.say(CANARY)
     first.say("done")
-    assert "secret word" in first.text(first.say("save for later"))
+    asked = first.say("save for later")
+    assert "secret word" in first.text(asked)
+    assert any('"no"' in p for p in first.payloads(asked)), "a No thanks way out is offered"
     saved = first.say("kettle and moon")
     code = REFERENCE.search(first.text(saved))
     assert code, first.text(saved)
@@ -150,6 +224,7 @@ def test_a_saved_draft_continues_in_another_chat_without_linking_them(stack: Sta
     resumed = second.say("Kettle and Moon")
     assert "carry on where you left off" in second.text(resumed)
     assert "What kind of incident" in second.text(resumed)  # the next unanswered question
+    assert "kettle" not in json.dumps(stored_events(stack, second.sender), ensure_ascii=False).lower()
     second.choose("verbal_abuse")
     second.choose("done")
     second.choose("not_sure")  # when
