@@ -239,8 +239,9 @@ def render_numbered(text: str, options: Sequence[Option]) -> str:
 
 
 def _normalise_answer(text: str) -> str:
-    """NFKC-folds (full-width digits to ASCII), trims and case-folds a typed answer."""
-    return unicodedata.normalize("NFKC", text).strip().casefold()
+    """NFKC-folds (full-width digits to ASCII), trims and case-folds a typed answer; typography
+    and its GSM-7 look-alike compare equal (an SMS showed "Yes - later" for "Yes – later")."""
+    return unicodedata.normalize("NFKC", text.translate(_GSM7_LOOKALIKES)).strip().casefold()
 
 
 def match_option(answer: str, options: Sequence[Option]) -> str | None:

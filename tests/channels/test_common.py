@@ -206,3 +206,10 @@ async def test_keyed_locks_a_cancelled_waiter_or_a_failure_frees_its_place() -> 
     with pytest.raises(RuntimeError):
         await failing()
     assert len(locks) == 0
+
+
+def test_a_typed_title_matches_its_sms_look_alike() -> None:
+    options = [Option("Yes – later", "/a"), Option("No, it’s fine", "/b")]
+    assert match_option("yes - later", options) == "/a"
+    assert match_option("No, it's fine", options) == "/b"
+    assert match_option("Yes – later", options) == "/a"
