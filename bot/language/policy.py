@@ -139,6 +139,11 @@ def is_long(text: str) -> bool:
     return len(tokens(folded)) >= LONG_WORDS
 
 
+def _script(text: str) -> str | None:
+    weights = script_weights(fold(text or ""))
+    return max(sorted(weights), key=lambda name: weights[name]) if weights else None
+
+
 def _clearly_in(text: str, current: str) -> str | None:
     """The other language a long message is clearly written in, or None."""
     if is_non_linguistic(text) or not is_long(text):
@@ -177,7 +182,9 @@ def choose_language(
        messages before it are all long and clearly in the same other language, that language is
        *offered* (``offer``), once per conversation (``offered``).
     5. Before that (the language came from a channel hint, or nothing but short replies yet),
-       switch when detection (with the current language as prior) reaches ``SWITCH_THRESHOLD``.
+       switch when detection (with the current language as prior) reaches ``SWITCH_THRESHOLD``,
+       except on a short Latin-script reply ("last week", "skip"), which people type whatever
+       their language.
     6. With no current language: set it when detection reaches ``SET_THRESHOLD``; otherwise ask
        (``ask=True``), proposing the detected guess, or the channel hint if the text says nothing.
 
@@ -213,6 +220,10 @@ def choose_language(
             ):
                 logger.debug("offering a language switch")
                 return Decision(current, changed=False, ask=False, offer=other)
+            return Decision(current, changed=False, ask=False)
+        if not is_long(text) and _script(text) == "latin":
+            # A short Latin-script reply ("last week", "skip", "Oxford Street", "ok lah") is
+            # typed by people of every language: it never moves the language by itself.
             return Decision(current, changed=False, ask=False)
         detection = detect(text, hint=current)
         if (

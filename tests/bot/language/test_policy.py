@@ -195,3 +195,11 @@ def test_a_language_from_the_channel_hint_still_follows_the_first_real_message()
     decision = choose_language("tôi bị đánh trên xe buýt", current="en", locked=False, hint="en",
                                history=["ok", "👍"])
     assert decision == Decision("vi", changed=True, ask=False)
+
+
+@pytest.mark.parametrize("text", ["last week", "I don't know", "Oxford Street", "not sure", "hôm qua"])
+def test_short_latin_replies_never_switch_even_before_the_person_has_typed(text: str) -> None:
+    # The language came from the phone's locale and the person has only pressed buttons so far.
+    assert choose_language(text, current="zh-Hans", locked=False, hint="zh-CN", history=[]) == (
+        Decision("zh-Hans", changed=False, ask=False)
+    )
