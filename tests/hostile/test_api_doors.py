@@ -145,6 +145,22 @@ def test_run_prod_refuses_to_start_with_guest_guest(tmp_path: Path) -> None:
     assert not (tmp_path / "secrets").exists()  # refused before anything else happened
 
 
+@pytest.mark.parametrize("endpoints", ["endpoints.yml", "endpoints.prod.yml",
+                                       "bench/diagnose/endpoints-memory.yml"])
+def test_rasa_sends_the_action_secret(endpoints: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasa.core.utils import read_endpoints_from_path
+
+    for var in ("ACTION_ENDPOINT_URL", "TRACKER_DB", "TRACKER_DB_HOST", "TRACKER_DB_PORT",
+                "TRACKER_DB_NAME", "TRACKER_DB_USER", "TRACKER_DB_PASSWORD", "REDIS_HOST",
+                "REDIS_PORT", "REDIS_DB", "REDIS_PASSWORD", "REDIS_LOCK_PREFIX", "RABBITMQ_HOST",
+                "RABBITMQ_PORT", "RABBITMQ_USER", "RABBITMQ_PASSWORD", "RABBITMQ_EXCHANGE",
+                "RABBITMQ_QUEUE"):
+        monkeypatch.setenv(var, "1")
+    monkeypatch.setenv(ACTION_SECRET_ENV, "the-shared-secret-0123")
+    action = read_endpoints_from_path(ROOT / endpoints).action
+    assert action is not None and action.headers == {ACTION_SECRET_HEADER: "the-shared-secret-0123"}
+
+
 # ------------------------------------------------------------------------- rotating logs
 
 
