@@ -225,6 +225,11 @@ def _locked_until(session: Session, subject: str, now: datetime) -> datetime | N
     return row.locked_until if row is not None and _waiting(row, now) else None
 
 
+def _same_key(stored: str | None, given: str) -> bool:
+    """Conversation keys compared in constant time (as bytes: any script is allowed in them)."""
+    return bool(stored) and hmac.compare_digest(str(stored).encode(), str(given).encode())
+
+
 def is_known_client(
     session: Session, keyring: Keyring, reference: str, client: str, *, now: datetime
 ) -> bool:
@@ -232,7 +237,7 @@ def is_known_client(
     case = session.scalar(select(Case).where(Case.reference == reference))
     if case is None:
         return False
-    if case.conversation_key and hmac.compare_digest(str(case.conversation_key), client):
+    if case.conversation_key and _same_key(case.conversation_key, client):
         return True
     return (
         session.scalar(
@@ -434,7 +439,7 @@ def grant_if_just_submitted(
     )
     if (
         case is None
-        or not hmac.compare_digest(str(case.conversation_key or ""), conversation_key)
+        or not _same_key(case.conversation_key, conversation_key)
         or (now - case.created_at).total_seconds() >= FRESH_SECONDS
     ):
         return False

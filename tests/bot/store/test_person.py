@@ -304,3 +304,11 @@ def test_expired_drafts_cannot_be_opened_and_are_deleted(session_factory: Any, k
     with session_factory() as session:
         assert person.delete_expired_drafts(session, now=later) == 1
         assert session.scalar(select(SavedDraft.id)) is None
+
+
+def test_conversation_keys_in_any_script_are_compared_safely(session_factory: Any, keyring: Keyring) -> None:
+    ref = _submit(session_factory, keyring)
+    with session_factory() as session:
+        assert not person.verify_access(session, keyring, ref, "wrong guess", now=NOW, client="会话-ñ").ok
+        assert not person.grant_if_just_submitted(session, keyring, "会话-ñ", ref, now=NOW)
+        assert person.verify_access(session, keyring, ref, PHONE, now=NOW, client="会话-ñ").ok
