@@ -182,3 +182,20 @@ def test_stop_help_and_person_work_at_every_question(domain: dict) -> None:
     assert said(step(slots, typed("talk to a person"), store, domain)) == ["utter_human_hours"]
     assert said(step(slots, typed("stop"), store, domain)) == ["utter_access_finished"]
     assert next_question(slots) is None
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["No thanks", "no", "cancel", "skip", "stop", "không", "Không, cảm ơn", "不用了", "不用了，謝謝",
+     "아니요", "いいえ", "ไม่", "hindi po", "tidak", "tak nak", "မလိုဘူး", "ទេ", "bỏ qua"],
+)
+def test_declining_to_save_a_draft_carries_on_in_any_language(domain: dict, word: str) -> None:
+    from bot.intake import engine as intake
+
+    asking = {"description": "Invented: shouted at", "pending_control": "draft_secret"}
+    turn = intake.handle_answer(asking, "draft_secret", typed(word), domain, "en")
+    assert said(turn) == ["utter_carry_on"] and turn.updates.get("pending_control") is None
+    pressed = intake.handle_answer(asking, "draft_secret", button("no"), domain, "en")
+    assert said(pressed) == ["utter_carry_on"]
+    kept = intake.handle_answer(asking, "draft_secret", typed("blue lantern 7"), domain, "en")
+    assert kept.updates == {"draft_secret": None} and said(kept) == []  # saved by the action
