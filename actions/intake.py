@@ -300,8 +300,8 @@ def erase_events(tracker: Tracker) -> list[EventType]:
     from bot.privacy.erasure import erase_unsent
 
     try:
-        settings, sessions, _keyring = store()
-        erase_unsent(sessions, settings, tracker.sender_id)
+        settings, sessions, keyring = store()
+        erase_unsent(sessions, settings, tracker.sender_id, keyring)
     except Exception:  # noqa: BLE001 - the transcript is still erased; retention gets the rest
         logger.exception("deleting the conversation's unsent evidence or queue place failed")
     return [SlotSet("erase_requested", True)]

@@ -234,7 +234,9 @@ def was_erased(sessions: sessionmaker, keyring: Keyring, reference: str) -> bool
 # already SUBMITTED from the conversation stays: it is the case, and has its own erasure above.
 
 
-def erase_unsent(sessions: sessionmaker, settings: Settings, conversation_key: str) -> dict[str, int]:
+def erase_unsent(
+    sessions: sessionmaker, settings: Settings, conversation_key: str, keyring: Keyring | None = None
+) -> dict[str, int]:
     """Deletes the case store's traces of a conversation that are not a submitted report.
 
     Idempotent: a second call finds nothing and deletes nothing.
@@ -243,15 +245,26 @@ def erase_unsent(sessions: sessionmaker, settings: Settings, conversation_key: s
         sessions: Case store session factory.
         settings: Store settings (the evidence folder).
         conversation_key: Rasa's sender id of the conversation.
+        keyring: The store's keyring (loaded from ``settings`` when omitted).
 
     Returns:
-        How many live-chat requests and evidence files were deleted.
+        How many live-chat requests and evidence files were deleted, and how many "my report"
+        grants of the conversation were ended (a chat that is gone opens no case any more).
     """
+    import datetime as dt
+
     from bot.handoff import live
     from bot.privacy.common import delete_evidence_rows
     from bot.store.models import Evidence
+    from bot.store.person import revoke_access
 
     with sessions() as session:
+        grants = revoke_access(
+            session,
+            keyring or Keyring.load(settings),
+            conversation_key,
+            now=dt.datetime.now(dt.timezone.utc),
+        )
         requests = live.forget(session, conversation_key)
         rows = list(
             session.scalars(
@@ -262,7 +275,7 @@ def erase_unsent(sessions: sessionmaker, settings: Settings, conversation_key: s
         )
         evidence = delete_evidence_rows(session, settings, rows)
         session.commit()
-    return {"live_requests": requests, "evidence_files": evidence}
+    return {"live_requests": requests, "evidence_files": evidence, "access_grants": grants}
 
 
 class Tombstones:

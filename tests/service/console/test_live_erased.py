@@ -92,3 +92,20 @@ async def test_a_chat_the_person_left_is_not_listed(
     await console_state(client).hub.tick()
     assert await _queue_push(ws) == []
     await ws.close()
+
+
+def test_erasing_a_conversation_ends_its_my_report_grant(
+    session_factory: Any, settings: Settings, keyring: Any
+) -> None:
+    from bot.store import person
+    from tests.service.console.cases import add_case
+
+    reference = add_case(session_factory, keyring, "conversation-with-a-grant")
+    now = dt.datetime.now(dt.timezone.utc)
+    with session_factory() as session:
+        person.grant_access(session, keyring, CID, reference, now=now)
+        assert person.granted_reference(session, keyring, CID, now=now) == reference
+    assert erase_unsent(session_factory, settings, CID, keyring)["access_grants"] == 1
+    later = dt.datetime.now(dt.timezone.utc)
+    with session_factory() as session:
+        assert person.granted_reference(session, keyring, CID, now=later) is None
