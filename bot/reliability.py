@@ -65,7 +65,8 @@ two points:
 * Rasa's REST channel calls ``request.json.get`` on whatever JSON arrives: a list, string, number
   or ``null`` body answered 500, and a non-string ``message``/``sender`` failed later.
   ``RestInput._extract_sender`` (the first thing its webhook calls) now refuses anything but an
-  object with a string ``sender`` and ``message`` (and object ``metadata``) with a 400.
+  object with a string ``sender`` and ``message`` (and object ``metadata``) with a 400, and a
+  message over ``MAX_MESSAGE_CHARS`` characters with a 413.
 """
 
 from __future__ import annotations
@@ -288,6 +289,10 @@ def _checked_rest_body(request: Any) -> dict[str, Any]:
         raise BadRequest("'sender' must be a non-empty string")
     if not isinstance(body.get("message"), str):
         raise BadRequest("'message' must be a string")
+    if message_too_long(body["message"]):  # Rasa's own `rest` too, not only ours
+        from sanic.exceptions import PayloadTooLarge
+
+        raise PayloadTooLarge(f"A message may have at most {MAX_MESSAGE_CHARS} characters.")
     if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
         raise BadRequest("'metadata' must be an object")
     if body.get("input_channel") is not None and not isinstance(body["input_channel"], str):

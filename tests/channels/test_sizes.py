@@ -154,3 +154,23 @@ async def test_socketio_refuses_an_oversized_message_and_keeps_serving(size: int
         finally:
             await other.eio.disconnect(abort=True)
     assert recorder.texts == ["長" * MAX_MESSAGE_CHARS]
+
+
+async def test_rest_a_failing_turn_is_logged_without_the_message_text(
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    async def failing(_message: object) -> None:
+        raise RuntimeError("invented failure")
+
+    caplog.set_level(logging.DEBUG)
+    secret = "My invented neighbour Wei shouted at me"
+    async with serve_channel(RestInput(), failing) as url, aiohttp.ClientSession() as http:  # type: ignore[arg-type]
+        async with http.post(f"{url}/webhook", json={"sender": "invented-3",
+                                                     "message": secret}) as resp:
+            assert resp.status == 200
+    printed = capsys.readouterr()
+    logged = caplog.text + printed.out + printed.err  # structlog may print instead of logging
+    assert "RuntimeError" in logged
+    assert secret not in logged
