@@ -100,12 +100,32 @@ def is_short(text: str) -> bool:
     return len(norm.split()) <= SHORT_MESSAGE_WORDS and len(norm) <= SHORT_MESSAGE_CHARS
 
 
+@functools.lru_cache(maxsize=1)
+def _danger_phrases() -> tuple[frozenset[str], tuple[str, ...], int]:
+    """Emergency phrases split once: spaced ones (whole words, and the most words one has) and
+    unspaced ones (substrings)."""
+    phrases = _lexicon().get("emergency", [])
+    spaced = frozenset(p for p in phrases if not _unspaced(p))
+    return spaced, tuple(p for p in phrases if _unspaced(p)), max((len(p.split()) for p in spaced), default=0)
+
+
+@functools.lru_cache(maxsize=4096)
 def is_danger(text: str) -> bool:
     """True when the message says the person is in danger now (any length, high recall)."""
     norm = normalise(text)
-    return bool(norm) and any(_contains(norm, p) for p in _lexicon().get("emergency", []))
+    if not norm:
+        return False
+    spaced, unspaced, longest = _danger_phrases()
+    words = norm.split()
+    for size in range(1, min(len(words), longest) + 1):  # every run of words, looked up in the set
+        for start in range(len(words) - size + 1):
+            if " ".join(words[start : start + size]) in spaced:
+                return True
+    squashed = _squash(norm)
+    return any(p in squashed for p in unspaced)
 
 
+@functools.lru_cache(maxsize=4096)
 def command(text: str) -> str | None:
     """The command a message gives, if any: emergency first, then short commands.
 
@@ -146,7 +166,7 @@ def _strip(text: str, fillers: list[str]) -> str:
     return text
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _stripped_phrases(language: str) -> dict[str, set[str]]:
     """Each phrase with the fillers dropped too: the message loses its fillers before matching,
     so "I want to talk to a person" (→ "talk person") must meet "talk to a person" (→ the same)."""

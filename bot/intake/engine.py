@@ -382,7 +382,8 @@ def question_topic(answer: Answer, text: str, requested: str) -> str | None:
     `QUESTION_MIN_CONFIDENCE`; on questions answered in the person's own words
     (`NARRATIVE_SLOTS`) the message must also read as a question (short, ending with "?", "？"
     or "؟") unless the model is nearly certain (`QUESTION_IN_NARRATIVE_MIN_CONFIDENCE`), so a
-    long account that mentions the police stays the answer.
+    long account that mentions the police stays the answer. Asking for an interpreter
+    (`own_language`) is a request like "talk to a person": a short message is enough.
     """
     if answer.is_payload or not has_words(text):
         return None
@@ -390,7 +391,10 @@ def question_topic(answer: Answer, text: str, requested: str) -> str | None:
     if topic is None or answer.intent_confidence < QUESTION_MIN_CONFIDENCE:
         return None
     if requested in NARRATIVE_SLOTS and not (
-        reads_as_question(text) or answer.intent_confidence >= QUESTION_IN_NARRATIVE_MIN_CONFIDENCE
+        reads_as_question(text)
+        or answer.intent_confidence >= QUESTION_IN_NARRATIVE_MIN_CONFIDENCE
+        # "I need an interpreter" is a request, like "talk to a person": short is enough.
+        or (topic == "own_language" and commands.is_short(text))
     ):
         return None
     return topic
@@ -735,6 +739,7 @@ def _handle_control(
             return turn
         turn.updates["pending_control"] = None
         turn.updates["summary_confirmed"] = None
+        turn.updates["pending_choices"] = None  # picks of the question left belong to it only
         for name in _slots_of_field(picked[0]):
             turn.updates[name] = None
         return turn

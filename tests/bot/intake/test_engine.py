@@ -310,6 +310,9 @@ def test_an_interpreter_is_offered_a_person_never_stop(domain: dict) -> None:
     turn = handle_answer({"reporter_role": "victim"}, "incident_types", text("I need an interpreter", "ask_own_language", 0.8), domain, "en")
     assert turn.responses == [("utter_faq_own_language", {}), ("utter_human_hours", {"interpreter": True})]
     assert "stop_confirmed" not in turn.updates and "pending_control" not in turn.updates
+    slots = {"reporter_role": "victim", "description_parts": ["Invented first part."]}
+    turn = handle_answer(slots, "description", text("I need an interpreter", "ask_own_language", 0.7), domain, "en")
+    assert said(turn)[0] == "utter_faq_own_language" and "description_parts" not in turn.updates
 
 
 def test_asking_for_a_person_in_words_at_free_text_questions(domain: dict) -> None:
