@@ -53,7 +53,7 @@ SCENARIOS: dict[str, tuple[str, list[str]]] = {
     "caseworker yes": ("hello", [
         "=victim", "I am harassed at work.", "=done", "=discrimination", "=done", "this week",
         "Glasgow", "=workplace", "=race", "=gender", "=done", "=skip", "=workplace_advice", "=done",
-        "=none", "=yes", "=yes", "=skip", "020 7946 0123", "=skip", "=no", "=skip", "=confirm",
+        "=none", "=yes", "=yes", "=skip", "020 7946 0123", "=skip", "=skip", "=confirm",
     ]),
     "caseworker no": ("hello", [
         "=victim", "Online abuse on my video.", "=done", "=online_abuse", "=done", "yesterday",
