@@ -125,6 +125,41 @@ def is_danger(text: str) -> bool:
     return any(p in squashed for p in unspaced)
 
 
+#: How sure the model must be that a conditional message is the "what if I'm in danger?" question.
+ASK_DANGER_MIN_CONFIDENCE = 0.5
+
+
+@functools.lru_cache(maxsize=1)
+def _hypothetical_words() -> tuple[frozenset[str], tuple[str, ...]]:
+    words = {w for by_command in _lexicons().values() for w in by_command.get("_hypothetical", ())}
+    return frozenset(w for w in words if not _unspaced(w)), tuple(w for w in words if _unspaced(w))
+
+
+def is_hypothetical(text: str) -> bool:
+    """True when the message is conditional: "if", "如果", "nếu", "もし", "ถ้า" … (per language,
+    `_hypothetical` in bot/lexicon/<code>.yml)."""
+    norm = normalise(text)
+    spaced, unspaced = _hypothetical_words()
+    words = norm.split()
+    runs = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+    return bool(runs & spaced) or any(w in _squash(norm) for w in unspaced)
+
+
+def asks_about_danger(text: str, intent: str | None, confidence: float) -> bool:
+    """A question about what to do IF in danger ("who do I call if I'm ever in danger?").
+
+    The danger phrases match anywhere (high recall), so such a question contains one. It is not
+    treated as an emergency only when both the model reads it as the `ask_danger` question and
+    the message is conditional; its answer then leads with 999 all the same. Anything else with a
+    danger phrase stays an emergency.
+    """
+    return (
+        intent == "ask_danger"
+        and confidence >= ASK_DANGER_MIN_CONFIDENCE
+        and is_hypothetical(text)
+    )
+
+
 @functools.lru_cache(maxsize=4096)
 def command(text: str) -> str | None:
     """The command a message gives, if any: emergency first, then short commands.

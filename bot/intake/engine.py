@@ -229,6 +229,10 @@ def handle_answer(
     command = None
     if not answer.is_payload:
         command = commands.command(text)
+        if command == "emergency" and commands.asks_about_danger(
+            text, answer.intent, answer.intent_confidence
+        ):
+            command = None  # "what if I'm in danger?": the question's answer below (999 first)
         if command is None and answer.intent in ("emergency",) and answer.intent_confidence >= 0.8:
             command = "emergency"
         # The model's intent alone may act as a command only on questions answered with choices:

@@ -54,6 +54,11 @@ class CommandIntentOverride(GraphComponent):
             if text.startswith("/"):
                 continue  # button payloads already name their intent
             name = _INTENT_OF_COMMAND.get(commands.command(text) or "")
+            predicted = message.get(INTENT) or {}
+            if name == "emergency" and commands.asks_about_danger(
+                text, predicted.get("name"), float(predicted.get("confidence") or 0.0)
+            ):
+                continue  # "what should I do IF I'm in danger?": answered as that question
             if name:
                 message.set(INTENT, {"name": name, "confidence": 1.0}, add_to_output=True)
                 ranking = message.get(INTENT_RANKING_KEY) or []

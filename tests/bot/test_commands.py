@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot import commands
 from bot.commands import command, is_danger
 from bot.languages import codes
 
@@ -37,3 +38,26 @@ def test_command_is_recognised(language: str, kind: str, message: str) -> None:
 
 def test_a_long_report_is_never_a_short_command() -> None:
     assert command("they told me to stop and go back to my country, then they left") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what should I do if I'm in danger?",
+        "如果我有危险怎么办？",
+        "nếu tôi gặp nguy hiểm thì sao?",
+        "もし身の危険を感じたらどうすればいい？",
+    ],
+)
+def test_a_question_about_what_to_do_if_in_danger_is_not_an_emergency(text: str) -> None:
+    assert commands.asks_about_danger(text, "ask_danger", 0.9)
+    assert not commands.asks_about_danger(text, "ask_danger", 0.2)  # the model must agree
+    assert not commands.asks_about_danger(text, "emergency", 0.9)
+
+
+@pytest.mark.parametrize(
+    "text", ["I'm in danger", "he is here now", "我现在有危险", "tôi đang gặp nguy hiểm"]
+)
+def test_danger_said_plainly_stays_an_emergency_whatever_the_model_says(text: str) -> None:
+    assert commands.command(text) == "emergency"
+    assert not commands.asks_about_danger(text, "ask_danger", 0.99)
