@@ -11,6 +11,18 @@ import pytest
 from bot.crypto import Keyring
 from bot.settings import Settings
 
+#: One line per exploration test (states and transitions explored), printed at the end of every
+#: run, `pytest -q` included, so `make test` shows what the explorations covered.
+EXPLORED: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Prints what the form explorations covered."""
+    if EXPLORED:
+        terminalreporter.section("form explorations")
+        for line in EXPLORED:
+            terminalreporter.write_line(line)
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:

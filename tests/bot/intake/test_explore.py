@@ -42,6 +42,7 @@ from bot.intake import engine
 from bot.intake import options as o
 from bot.intake.engine import Answer
 from bot.languages import codes
+from tests.conftest import EXPLORED
 
 ROOT = Path(__file__).resolve().parents[3]
 TODAY = dt.date(2026, 11, 22)
@@ -357,7 +358,9 @@ def explored() -> Iterator[dict[str, Any]]:
         result = _explore(domain)
     finally:
         engine.buttons = original
-    print(f"\nexplored {result['states']} states and {result['transitions']} transitions")
+    line = f"report form: {result['states']} states, {result['transitions']} transitions explored"
+    print("\n" + line)
+    EXPLORED.append(line)
     yield result
 
 
