@@ -149,15 +149,15 @@ def asks_about_danger(text: str, intent: str | None, confidence: float) -> bool:
     """A question about what to do IF in danger ("who do I call if I'm ever in danger?").
 
     The danger phrases match anywhere (high recall), so such a question contains one. It is not
-    treated as an emergency only when both the model reads it as the `ask_danger` question and
-    the message is conditional; its answer then leads with 999 all the same. Anything else with a
-    danger phrase stays an emergency.
+    treated as an emergency only when the message is conditional AND reads as a question: the
+    model takes it for the `ask_danger` question, or it ends with a question mark. Its answer
+    leads with 999 all the same. Anything else with a danger phrase stays an emergency.
     """
-    return (
-        intent == "ask_danger"
-        and confidence >= ASK_DANGER_MIN_CONFIDENCE
-        and is_hypothetical(text)
-    )
+    if not is_hypothetical(text):
+        return False
+    if intent == "ask_danger" and confidence >= ASK_DANGER_MIN_CONFIDENCE:
+        return True
+    return (text or "").strip().endswith(("?", "？", "؟"))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -227,13 +227,20 @@ def handle_answer(
         return turn
 
     command = None
+    asks_about_danger = False
     if not answer.is_payload:
         command = commands.command(text)
         if command == "emergency" and commands.asks_about_danger(
             text, answer.intent, answer.intent_confidence
         ):
-            command = None  # "what if I'm in danger?": the question's answer below (999 first)
-        if command is None and answer.intent in ("emergency",) and answer.intent_confidence >= 0.8:
+            # "What should I do if I'm in danger?": that question's answer (999 first) below.
+            command, asks_about_danger = None, True
+        if (
+            command is None
+            and not asks_about_danger
+            and answer.intent in ("emergency",)
+            and answer.intent_confidence >= 0.8
+        ):
             command = "emergency"
         # The model's intent alone may act as a command only on questions answered with choices:
         # on free-text questions a name like "Sam Person" or a town must never become "talk to a
@@ -265,7 +272,9 @@ def handle_answer(
         turn.say("utter_continue_when_safe")
         return turn
 
-    topic = None if command else question_topic(answer, text, requested)
+    topic = "danger" if asks_about_danger else None if command else question_topic(
+        answer, text, requested
+    )
     if topic is not None and requested != "draft_secret":
         # A question, not an answer: answer it; the form asks its question again, nothing stored.
         turn.say(faq.response_of(topic))

@@ -58,7 +58,7 @@ class CommandIntentOverride(GraphComponent):
             if name == "emergency" and commands.asks_about_danger(
                 text, predicted.get("name"), float(predicted.get("confidence") or 0.0)
             ):
-                continue  # "what should I do IF I'm in danger?": answered as that question
+                name = "ask_danger"  # "what should I do IF I'm in danger?": that question
             if name:
                 message.set(INTENT, {"name": name, "confidence": 1.0}, add_to_output=True)
                 ranking = message.get(INTENT_RANKING_KEY) or []

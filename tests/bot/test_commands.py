@@ -51,12 +51,16 @@ def test_a_long_report_is_never_a_short_command() -> None:
 )
 def test_a_question_about_what_to_do_if_in_danger_is_not_an_emergency(text: str) -> None:
     assert commands.asks_about_danger(text, "ask_danger", 0.9)
-    assert not commands.asks_about_danger(text, "ask_danger", 0.2)  # the model must agree
-    assert not commands.asks_about_danger(text, "emergency", 0.9)
+    assert commands.asks_about_danger(text, "emergency", 0.9)  # it reads as a question
+    unasked = text.rstrip("?？")  # no question mark: the model must say it is the question
+    assert commands.asks_about_danger(unasked, "ask_danger", 0.9)
+    assert not commands.asks_about_danger(unasked, "ask_danger", 0.2)
+    assert not commands.asks_about_danger(unasked, "emergency", 0.9)
 
 
 @pytest.mark.parametrize(
-    "text", ["I'm in danger", "he is here now", "我现在有危险", "tôi đang gặp nguy hiểm"]
+    "text",
+    ["I'm in danger", "he is here now?", "我现在有危险", "tôi đang gặp nguy hiểm?", "help me, he is here now"],
 )
 def test_danger_said_plainly_stays_an_emergency_whatever_the_model_says(text: str) -> None:
     assert commands.command(text) == "emergency"

@@ -336,3 +336,19 @@ def test_an_understood_date_is_read_back_with_a_way_to_change_it(domain: dict) -
     assert again.updates["incident_date"] is None and again.updates["date_from"] is None
     after = {**slots, **again.updates}
     assert [s for s in required_slots(after) if after.get(s) is None][0] == "description"
+
+
+def test_asking_what_to_do_if_in_danger_gets_that_answer_not_the_emergency(domain: dict) -> None:
+    slots = {"reporter_role": "victim", "description_parts": ["Invented first part."]}
+    for language, question in (
+        ("en", "what should I do if I'm in danger?"),
+        ("zh-Hans", "如果我有危险怎么办？"),
+        ("vi", "nếu tôi gặp nguy hiểm thì sao?"),
+    ):
+        # Even when the model is unsure which question it is: conditional and a question mark.
+        turn = handle_answer(slots, "description", text(question, "inform", 0.4), domain, language)
+        assert said(turn) == ["utter_faq_danger"], (language, said(turn))
+        assert "description_parts" not in turn.updates  # not stored as part of the account
+    # Said plainly (not conditional) it is the emergency, and what they wrote is kept.
+    turn = handle_answer(slots, "description", text("I'm in danger", "ask_danger", 0.9), domain, "en")
+    assert said(turn)[0] == "utter_emergency"
