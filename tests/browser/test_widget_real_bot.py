@@ -242,3 +242,46 @@ def test_complete_report_in_the_browser_then_exit_quickly(
             assert service.get_case(session, keyring, reference) is not None
     finally:
         driver.quit()
+
+
+#: A question and a request for a person, as typed in the browser (training phrasings: this checks
+#: the page and the wiring; `make eval` measures unseen phrasings).
+OFF_SCRIPT = {
+    "en": ("who will see my report", "I want to talk to a person"),
+    "zh-Hans": ("谁会看到我的举报", "我想和人说话"),
+    "vi": ("ai sẽ xem báo cáo của tôi", "gặp nhân viên"),
+}
+
+
+@pytest.mark.parametrize(
+    ("languages", "code"), [("en-GB,en", "en"), ("zh-CN,zh", "zh-Hans"), ("vi-VN,vi", "vi")]
+)
+def test_a_question_and_a_person_asked_for_mid_report_in_the_browser(
+    real_stack: Stack, tmp_path: Path, languages: str, code: str
+) -> None:
+    question, person = OFF_SCRIPT[code]
+    driver = make_driver(width=390, height=844, languages=languages, profile_dir=tmp_path / "p")
+    try:
+        driver.get(real_stack.service_url + "/")
+        widget = Widget(driver)
+        widget.greeted()
+        widget.press(0)  # it happened to me: "what happened?"
+        asked = i18n.text(domain(), "utter_ask_description", code).split("\n")[0][:30]
+        widget.type(question)
+        answer = i18n.text(domain(), "utter_faq_who_sees", code).split("\n")[0][:30]
+        text = widget.all_text()
+        assert answer in text, text[-400:]
+        # The question came back as it was first asked: had the question been kept as part of
+        # the account, the bot would invite more ("…add more, or press I've finished").
+        assert text.count(asked) >= 2, text[-400:]
+        widget.type(person)
+        hours = [
+            i18n.text(domain(), name, code).split("\n")[0].split("{")[0][:20].strip()
+            for name in ("utter_human_closed", "utter_human_open_now", "utter_handoff_queued")
+        ]
+        assert any(h and h in widget.all_text() for h in hours), widget.all_text()[-400:]
+        driver.save_screenshot(
+            str(Path(__file__).resolve().parents[2] / "artifacts" / f"question-{code}.png")
+        )
+    finally:
+        driver.quit()
