@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.languages import codes
 from bot.faq import INTENTS as QUESTION_INTENTS
+from bot.languages import codes
 from scripts.eval import FAQ_DIR, TEST_DIR, load_test_set
 
 ROOT = Path(__file__).resolve().parents[1]
