@@ -164,3 +164,52 @@ def test_operator_logs_in_accepts_a_chat_and_replies(
             assert not errors, errors
     finally:
         driver.quit()
+
+
+def test_operator_lets_a_person_try_their_reference_again_from_the_case_page(
+    tmp_path: Path, fake_rasa_url: tuple[FakeRasa, str]
+) -> None:
+    """A person rings the helpline: wrong details slowed down their "my report" tries; the
+    operator clears it with one button on the case page, and it is audited."""
+    from sqlalchemy import select
+
+    from bot.crypto import Keyring
+    from bot.settings import Settings
+    from bot.store.db import make_engine, make_session_factory
+    from bot.store.handoff_models import AuditEntry
+    from tests.service.console.cases import add_case
+
+    _fake, rasa_url = fake_rasa_url
+    env = _prepare_store(tmp_path / "var")
+    env.update({"CONSOLE_COOKIE_SECURE": "0"})
+    settings = Settings.from_env(env)
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    reference = add_case(sessions, Keyring.load(settings), "browser-unlock")
+    driver: Any = make_driver(
+        width=1200, height=900, languages="en-GB,en", profile_dir=tmp_path / "profile"
+    )
+    try:
+        with run_service(rasa_url, extra_env=env) as base:
+            driver.get(base + "/console")
+            wait_until(lambda: driver.find_elements(By.ID, "email"))
+            driver.find_element(By.ID, "email").send_keys("op@example.org")
+            driver.find_element(By.ID, "password").send_keys(PASSWORD)
+            driver.find_element(By.ID, "login").click()
+            wait_until(lambda: driver.find_elements(By.ID, "live"), 15)
+            driver.get(f"{base}/console/cases/{reference}")
+            # The buttons work once the case has loaded (the page binds them then).
+            wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "#case-body dt"), 30)
+            assert reference in driver.find_element(By.ID, "ref").text
+            driver.find_element(By.ID, "unlock").click()
+            wait_until(lambda: "Saved" in driver.find_element(By.ID, "status").text, 15)
+            ARTIFACTS.mkdir(exist_ok=True)
+            driver.save_screenshot(str(ARTIFACTS / "console_case_unlock.png"))
+        with sessions() as session:
+            actions = session.scalars(
+                select(AuditEntry.action).where(AuditEntry.subject == reference)
+            ).all()
+        assert "staff.unlock_reference" in actions
+    finally:
+        driver.quit()
+        engine.dispose()

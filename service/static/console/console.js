@@ -164,6 +164,7 @@
     $("attempt").onclick = () => run("/attempts", { outcome: $("outcome").value });
     $("set-status").onclick = () => run("/status", { status: $("cw-status").value });
     $("add-note").onclick = () => { const text = $("note").value; $("note").value = ""; run("/notes", { text: text }); };
+    if ($("unlock")) $("unlock").onclick = () => run("/unlock", {});
   }
 
   async function adminPage() {
