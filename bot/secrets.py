@@ -100,7 +100,9 @@ def _create(path: Path) -> None:
     """Writes a new random secret unless another process just did (same race rule as the keyring)."""
     ensure_private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    _write_new_private(tmp, (secrets.token_urlsafe(32) + "\n").encode("ascii"))
+    # Hex: never starts with "-" (a token_urlsafe one can, and `rasa run --auth-token -x…` then
+    # reads it as an option and refuses to start), and safe in URLs, headers and shells.
+    _write_new_private(tmp, (secrets.token_hex(32) + "\n").encode("ascii"))
     try:
         os.link(tmp, path)
         logger.info("Created a new %s under %s", path.name, path.parent)

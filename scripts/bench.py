@@ -338,7 +338,7 @@ def start_baseline(tmp: Path, model: Path) -> Running:
     proc = subprocess.Popen(
         [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--credentials",
          str(BASELINE / "credentials.yml"), "--port", str(port), "--interface", "127.0.0.1",
-         "--enable-api", "--auth-token", token],
+         "--enable-api", f"--auth-token={token}"],
         cwd=tmp, env=_env(), stdout=log, stderr=subprocess.STDOUT,
     )
     try:

@@ -67,7 +67,7 @@ log() { exec .venv/bin/python -m bot.logpipe "var/log/$1.log"; }
 .venv/bin/python -m actions.server --port "$ACTION_PORT" > >(log actions) 2>&1 &
 pids+=($!)
 for port in "$RASA_PORT" "$RASA_PORT_2"; do
-  .venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.prod.yml --enable-api --auth-token "$RASA_TOKEN" \
+  .venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.prod.yml --enable-api --auth-token="$RASA_TOKEN" \
     --credentials "${RASA_CREDENTIALS:-credentials.yml}" --port "$port" \
     --interface "$RASA_INTERFACE" --cors "${cors[@]}" > >(log "rasa-$port") 2>&1 &
   pids+=($!)

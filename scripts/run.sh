@@ -43,7 +43,7 @@ log() { exec .venv/bin/python -m bot.logpipe "var/log/$1.log"; }
 # The action server: loopback (ACTION_HOST), and only for callers holding the shared secret.
 .venv/bin/python -m actions.server --port "$ACTION_PORT" > >(log actions) 2>&1 &
 pids+=($!)
-.venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.yml --enable-api --auth-token "$RASA_TOKEN" \
+.venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.yml --enable-api --auth-token="$RASA_TOKEN" \
   --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 --cors "${cors[@]}" \
   > >(log rasa) 2>&1 &
 pids+=($!)

@@ -125,7 +125,7 @@ def rasa_args(stack: Stack, port: int) -> list[str]:
         str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints",
         stack.env.get("RASA_ENDPOINTS", "endpoints.yml"), "--credentials",
         stack.env.get("RASA_CREDENTIALS", "credentials.yml"), "--port", str(port),
-        "--interface", "127.0.0.1", "--enable-api", "--auth-token", stack.rasa_token,
+        "--interface", "127.0.0.1", "--enable-api", f"--auth-token={stack.rasa_token}",
         "--cors", *stack.env["RASA_CORS"].split(),
     ]
 

@@ -107,7 +107,8 @@ def test_run_scripts_always_give_rasa_a_token_and_never_open_cors(script: str) -
     starts = [line for line in text.splitlines() if "bin/rasa run" in line]
     assert starts, "the script starts Rasa"
     for line in starts:
-        assert "--enable-api --auth-token \"$RASA_TOKEN\"" in line
+        # `=`: a token that starts with "-" must not be read as an option.
+        assert "--enable-api --auth-token=\"$RASA_TOKEN\"" in line
     assert "${RASA_TOKEN:+" not in text
     assert '--cors "*"' not in text and "RASA_CORS:-*" not in text
     assert "rasa run actions" not in text and "-m actions.server" in text
@@ -362,3 +363,28 @@ def test_nothing_listens_beyond_loopback(stack: Stack) -> None:  # noqa: F811
     assert {"rasa", "actions", "service"} <= set(stack.procs)
     for proc in stack.procs.values():
         assert_loopback_only(proc.pid)
+
+
+def test_a_token_that_starts_with_a_dash_reaches_rasa_intact() -> None:
+    """A configured RASA_TOKEN may start with "-": every start passes it as --auth-token=VALUE,
+    which Rasa's own argument parser reads as the value (with a space it refuses to start)."""
+    from rasa.__main__ import create_argument_parser
+
+    parser = create_argument_parser()
+    args = parser.parse_args(["run", "--enable-api", "--auth-token=-sW3dash-first-token"])
+    assert args.auth_token == "-sW3dash-first-token"
+    starts = [
+        (ROOT / "tests" / "e2e" / "conftest.py").read_text(encoding="utf-8"),
+        (ROOT / "scripts" / "bench.py").read_text(encoding="utf-8"),
+    ]
+    for text in starts:
+        assert '"--auth-token",' not in text and "--auth-token=" in text
+
+
+def test_new_secrets_never_start_with_a_dash(tmp_path: Path) -> None:
+    from bot import secrets as project_secrets
+
+    for i in range(50):
+        path = tmp_path / f"secret-{i}"
+        project_secrets._create(path)
+        assert not path.read_text(encoding="ascii").startswith("-")
