@@ -139,8 +139,8 @@ class ActionAskDescription(Action):
         return []
 
 
-class _AskMultiSelect(Action, ABC):
-    """Asks a multi-select question; after a first pick, offers the rest and "that's all".
+class _AskSlot(Action, ABC):
+    """The form's own "ask" action for one slot (`action_ask_<slot>`).
 
     Abstract (rasa_sdk registers only concrete actions): subclasses name their `slot`.
     """
@@ -148,10 +148,14 @@ class _AskMultiSelect(Action, ABC):
     @property
     @abstractmethod
     def slot(self) -> str:
-        """The multi-select slot this action asks for."""
+        """The slot this action asks for."""
 
     def name(self) -> str:
         return f"action_ask_{self.slot}"
+
+
+class _AskMultiSelect(_AskSlot):
+    """Asks a multi-select question; after a first pick, offers the rest and "that's all"."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -187,17 +191,9 @@ class ActionAskSupportNeeds(_AskMultiSelect):
     slot = "support_needs"
 
 
-class _AskByState(Action, ABC):
+class _AskByState(_AskSlot):
     """Asks a question whose wording depends on earlier choices (`engine.question_response`):
     where a choice means it cannot be skipped, it offers the ways forward instead of Skip."""
-
-    @property
-    @abstractmethod
-    def slot(self) -> str:
-        """The slot this action asks for."""
-
-    def name(self) -> str:
-        return f"action_ask_{self.slot}"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
