@@ -1,53 +1,67 @@
-"""HTML pages of the console (``/login``, ``/console/...``): shells filled by ``console.js``.
+"""HTML pages of the console: server-side Jinja2 templates (aiohttp-jinja2), our own static files.
 
-Pages carry no case data themselves: the script fetches it from the JSON API, whose case reads are
-the audited ones. Templates (``service/templates/console``) are Jinja2 with autoescaping; the CSP
-allows only our own script and style files.
+Templates live in ``service/templates/console`` (``base.html`` and one template per page), with
+autoescaping; page handlers live in :mod:`service.console.views` (one module per page). Every page
+gets the signed-in user, the session's CSRF token and the Babel filters of
+:mod:`service.console.fmt`. The CSP allows only our own script and style files.
 """
 
 from __future__ import annotations
 
-import functools
+import re
 from pathlib import Path
 from typing import Any, Final
 
+import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from service.console import fmt
 from service.console.security import (
     LOGIN_CSRF_COOKIE,
-    current_csrf,
-    current_user,
+    SESSION_KEY,
+    USER_KEY,
     new_login_csrf,
     set_cookie,
 )
 
 TEMPLATES: Final = Path(__file__).resolve().parents[1] / "templates" / "console"
 STATIC: Final = Path(__file__).resolve().parents[1] / "static" / "console"
-STATIC_TYPES: Final = {
-    "console.js": "text/javascript; charset=utf-8",
-    "console.css": "text/css; charset=utf-8",
-}
+#: Static files are served by name only (no paths): ``name.js`` or ``name.css`` in STATIC.
+STATIC_NAME: Final = re.compile(r"^[a-z][a-z0-9_-]{0,40}\.(js|css)$")
+STATIC_TYPES: Final = {"js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8"}
 
 
-@functools.lru_cache(maxsize=1)
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+async def _context(request: web.Request) -> dict[str, Any]:
+    """What every template may use: the user and the CSRF token (absent on the login page)."""
+    info = request.get(SESSION_KEY)
+    return {"user": request.get(USER_KEY), "csrf_token": info.csrf_token if info else ""}
+
+
+def setup_templates(app: web.Application) -> None:
+    """aiohttp-jinja2 over the console templates, with the date filters."""
+    env = aiohttp_jinja2.setup(
+        app,
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        context_processors=[_context],
     )
+    env.filters.update(when=fmt.when, day=fmt.day, left=fmt.left, ago=fmt.ago)
 
 
-def _render(name: str, status: int = 200, **values: Any) -> web.Response:
-    html = _env().get_template(name).render(**values)
-    return web.Response(
-        text=html,
-        status=status,
-        content_type="text/html",
-        charset="utf-8",
-        headers={"Cache-Control": "no-store"},
-    )
+def render(request: web.Request, name: str, status: int = 200, **values: Any) -> web.Response:
+    """A page from a template, never cached."""
+    response = aiohttp_jinja2.render_template(name, request, values, status=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def page(request: web.Request, page_name: str, title: str, **values: Any) -> web.Response:
+    """A console page ``<page_name>.html``; ``data`` values become ``data-*`` attributes for its
+    script (the body's ``data-page`` is ``page_name``)."""
+    data = values.pop("data", {})
+    return render(request, f"{page_name}.html", page=page_name, title=title, values=data, **values)
 
 
 async def login_page(
@@ -59,7 +73,7 @@ async def login_page(
 ) -> web.Response:
     """The login form, with a fresh double-submit CSRF token."""
     token = new_login_csrf()
-    response = _render("login.html", status=status, csrf_token=token, error=error)
+    response = render(request, "login.html", status=status, login_csrf=token, error=error)
     response.headers.update(headers or {})
     set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
     return response
@@ -70,58 +84,23 @@ async def login_get(request: web.Request) -> web.Response:
     return await login_page(request)
 
 
-def _shell(request: web.Request, page: str, **values: Any) -> web.Response:
-    user = current_user(request)
-    return _render(
-        "page.html",
-        page=page,
-        user=user,
-        csrf_token=current_csrf(request),
-        values=values,
-        title={"queue": "Queue", "case": "Case", "live": "Live chat", "admin": "Admin"}[page],
-    )
-
-
-async def queue_page(request: web.Request) -> web.Response:
-    """GET /console: the queue."""
-    return _shell(request, "queue")
-
-
-async def case_page(request: web.Request) -> web.Response:
-    """GET /console/cases/{reference}."""
-    return _shell(request, "case", reference=request.match_info["reference"][:16])
-
-
-async def live_page(request: web.Request) -> web.Response:
-    """GET /console/live/{request_id}."""
-    if current_user(request).role not in ("operator", "admin"):
-        raise web.HTTPForbidden()
-    return _shell(request, "live", request_id=request.match_info["request_id"][:12])
-
-
-async def admin_page(request: web.Request) -> web.Response:
-    """GET /console/admin."""
-    if current_user(request).role != "admin":
-        raise web.HTTPForbidden()
-    return _shell(request, "admin")
-
-
 async def static_file(request: web.Request) -> web.StreamResponse:
     """The console's own CSS and JS (public: the login page needs the stylesheet)."""
     name = request.match_info["name"]
-    if name not in STATIC_TYPES:
+    if not STATIC_NAME.match(name) or not (STATIC / name).is_file():
         raise web.HTTPNotFound()
+    kind = name.rsplit(".", 1)[1]
     return web.FileResponse(
-        STATIC / name, headers={"Content-Type": STATIC_TYPES[name], "Cache-Control": "no-cache"}
+        STATIC / name, headers={"Content-Type": STATIC_TYPES[kind], "Cache-Control": "no-cache"}
     )
 
 
 def setup_pages(app: web.Application) -> None:
-    """Registers the pages."""
+    """Registers the templates, the login page, the static files and every page view."""
+    from service.console.views import setup_views
+
+    setup_templates(app)
     r = app.router
     r.add_get("/login", login_get)
-    r.add_get("/console", queue_page)
-    r.add_get("/console/cases/{reference}", case_page)
-    r.add_get("/console/live/{request_id}", live_page)
-    r.add_get("/console/admin", admin_page)
     r.add_get("/console/static/{name}", static_file)
+    setup_views(app)
