@@ -1,26 +1,47 @@
 #!/usr/bin/env bash
-# Vendors the official socket.io browser client (npm: socket.io-client, exact version pinned in
-# web/package.json + web/package-lock.json) into web/vendor/socket.io.min.js.
+# Vendors the browser files we take from npm (exact versions pinned in web/package.json +
+# web/package-lock.json):
+#   - socket.io-client's browser build → web/vendor/socket.io.min.js (served with the chat page);
+#   - axe-core → tests/browser/vendor/axe.min.js (injected by the browser tests, never served).
 #
-# The vendored file is committed, so neither `make run` nor the tests need npm. Run this only after
-# changing the pinned version; `scripts/build-web.sh --check` verifies (without npm when
-# node_modules is already there) that the committed copy is byte-identical to the locked package.
+# The vendored files are committed, so neither `make run` nor the tests need npm. Run this only
+# after changing a pinned version; `scripts/build-web.sh --check` verifies (without npm when
+# node_modules is already there) that the committed copies are byte-identical to the locked packages.
 set -euo pipefail
 cd "$(dirname "$0")/../web"
-src=node_modules/socket.io-client/dist/socket.io.min.js
-dest=vendor/socket.io.min.js
-want=$(node -p 'require("./package-lock.json").packages["node_modules/socket.io-client"].version')
-have=""
-[ -f node_modules/socket.io-client/package.json ] &&
-  have=$(node -p 'require("./node_modules/socket.io-client/package.json").version')
-if [ "$have" != "$want" ]; then
-  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-fi
-if [ "${1:-}" = "--check" ]; then
-  cmp -s "$src" "$dest" || { echo "web/$dest differs from socket.io-client $want: run scripts/build-web.sh" >&2; exit 1; }
-  echo "web/$dest matches socket.io-client $want"
-  exit 0
-fi
-mkdir -p vendor
-cp "$src" "$dest"
-echo "Vendored socket.io-client $want into web/$dest"
+# package → (file inside the package, vendored copy relative to web/)
+files=(
+  "socket.io-client dist/socket.io.min.js vendor/socket.io.min.js"
+  "axe-core axe.min.js ../tests/browser/vendor/axe.min.js"
+)
+installed() {
+  local pkg=$1 want have=""
+  want=$(node -p "require('./package-lock.json').packages['node_modules/$pkg'].version")
+  [ -f "node_modules/$pkg/package.json" ] && have=$(node -p "require('./node_modules/$pkg/package.json').version")
+  [ "$have" = "$want" ]
+}
+for entry in "${files[@]}"; do
+  read -r pkg _ _ <<<"$entry"
+  if ! installed "$pkg"; then
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    break
+  fi
+done
+status=0
+for entry in "${files[@]}"; do
+  read -r pkg src dest <<<"$entry"
+  version=$(node -p "require('./node_modules/$pkg/package.json').version")
+  if [ "${1:-}" = "--check" ]; then
+    if cmp -s "node_modules/$pkg/$src" "$dest"; then
+      echo "web/$dest matches $pkg $version"
+    else
+      echo "web/$dest differs from $pkg $version: run scripts/build-web.sh" >&2
+      status=1
+    fi
+  else
+    mkdir -p "$(dirname "$dest")"
+    cp "node_modules/$pkg/$src" "$dest"
+    echo "Vendored $pkg $version into web/$dest"
+  fi
+done
+exit $status

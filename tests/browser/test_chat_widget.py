@@ -131,7 +131,10 @@ def test_conversation_buttons_reload_and_exit_quickly(
     wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, ".esea-typing:not([hidden])"), 3)
     wait_until(lambda: len(driver.find_elements(By.CSS_SELECTOR, "button.esea-choice")) == 2)
     assert bubbles(driver) == [
-        ("bot", GREETING), ("bot", QUESTION), ("user", "hello"), ("bot", GREETING),
+        ("bot", GREETING),
+        ("bot", QUESTION),
+        ("user", "hello"),
+        ("bot", GREETING),
         ("bot", QUESTION),
     ]
     choices = driver.find_elements(By.CSS_SELECTOR, "button.esea-choice")

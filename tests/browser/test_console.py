@@ -2,104 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
-import subprocess
-import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from aiohttp import web
 from selenium.webdriver.common.by import By
 
-from tests.browser.conftest import (
-    ARTIFACTS,
-    REPO_ROOT,
-    free_port,
-    make_driver,
-    run_service,
-    wait_until,
-)
+from tests.browser.conftest import ARTIFACTS, make_driver, run_service, wait_until
+from tests.browser.console_kit import PASSWORD, fake_rasa_url, prepare_store
 from tests.service.console.conftest import FakeRasa
 
-PASSWORD = "a browser test password"
+__all__ = ["fake_rasa_url"]
 CID = "web-browser-sid"
 
 
-@pytest.fixture
-def fake_rasa_url() -> Iterator[tuple[FakeRasa, str]]:
-    """The fake Rasa HTTP API on a loopback port, in its own thread and event loop."""
-    fake = FakeRasa()
-    port = free_port()
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(fake.app())
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield fake, f"http://127.0.0.1:{port}"
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=10)
-
-
 def _prepare_store(var_dir: Path) -> dict[str, str]:
-    env = {"VAR_DIR": str(var_dir), "PYTHONPATH": str(REPO_ROOT)}
-    import os
-
-    full = {**os.environ, **env}
-    subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
-        env=full,
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
+    return prepare_store(
+        var_dir, staff=(("op@example.org", "operator", "en,vi", None),), live_chats=((CID, "vi"),)
     )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "users",
-            "add",
-            "--role",
-            "operator",
-            "--email",
-            "op@example.org",
-            "--languages",
-            "en,vi",
-            "--password-stdin",
-        ],
-        input=PASSWORD + "\n",
-        text=True,
-        env=full,
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-    )
-    from bot.handoff import live
-    from bot.settings import Settings
-    from bot.store.db import make_engine, make_session_factory
-
-    engine = make_engine(Settings.from_env(env).database_url)
-    with make_session_factory(engine)() as session:
-        live.enqueue(
-            session,
-            conversation_id=CID,
-            channel="socketio",
-            language="vi",
-            now=dt.datetime.now(dt.timezone.utc),
-        )
-    engine.dispose()
-    return env
 
 
 def _fresh(driver: Any, selector: str, check: Any) -> bool:
@@ -132,7 +51,9 @@ def test_operator_logs_in_accepts_a_chat_and_replies(
             # The queue re-renders every few seconds: re-find elements on each try, so a row
             # replaced between finding and reading it is simply read again.
             wait_until(lambda: _fresh(driver, "#live tbody tr", lambda r: "vi" in r.text), 15)
-            wait_until(lambda: _fresh(driver, "#live button.accept", lambda b: b.click() or True), 15)
+            wait_until(
+                lambda: _fresh(driver, "#live button.accept", lambda b: b.click() or True), 15
+            )
             wait_until(lambda: "/console/live/" in driver.current_url, timeout=15)
             assert fake.paused(CID)
             fake.person_says(CID, "Invented: xin chào, is anyone there?")

@@ -104,7 +104,9 @@ def tracker_texts(stack: Stack, sender: str) -> list[str]:
 
 def tracker_rows(stack: Stack, sender: str) -> int:
     with sqlite3.connect(stack.env["TRACKER_DB"]) as db:
-        return int(db.execute("SELECT count(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0])
+        return int(
+            db.execute("SELECT count(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0]
+        )
 
 
 def walk_report(widget: Widget, words: dict[str, str]) -> str:
@@ -140,7 +142,9 @@ def test_the_page_greets_on_open_in_the_browser_language(
         driver.get(real_stack.service_url + "/")
         widget = Widget(driver)
         titles = widget.greeted()
-        expected = [title for _value, title in i18n.buttons(domain(), "utter_ask_reporter_role", code)]
+        expected = [
+            title for _value, title in i18n.buttons(domain(), "utter_ask_reporter_role", code)
+        ]
         assert titles == expected
         welcome = i18n.text(domain(), "utter_welcome", code)
         assert "999" in welcome and welcome.split("\n")[0] in widget.all_text()
@@ -158,7 +162,9 @@ def test_the_page_greets_on_open_in_the_browser_language(
             assert session.query(Case).filter(Case.conversation_key == sender).count() == 0
         bubbles = widget.bot_count()
         driver.refresh()  # a reload continues the conversation: no second greeting
-        wait_until(lambda: driver.execute_script("return window.eseaChat && window.eseaChat.confirmed"))
+        wait_until(
+            lambda: driver.execute_script("return window.eseaChat && window.eseaChat.confirmed")
+        )
         time.sleep(2.0)
         assert widget.bot_count() == bubbles
         assert tracker_texts(real_stack, sender) == ["/greet"]
@@ -204,14 +210,28 @@ def test_typed_exit_erases_and_clears_the_screen_and_storage_for_good(
 @pytest.mark.parametrize(
     ("languages", "words", "code"),
     [
-        ("en-GB,en",
-         {"description": "A man shouted at me in the park.", "when": "yesterday", "where": "Leeds"},
-         "en"),
-        ("zh-CN,zh", {"description": "昨天有人在公园里骂我。", "when": "昨天", "where": "曼彻斯特"}, "zh-Hans"),
+        (
+            "en-GB,en",
+            {
+                "description": "A man shouted at me in the park.",
+                "when": "yesterday",
+                "where": "Leeds",
+            },
+            "en",
+        ),
+        (
+            "zh-CN,zh",
+            {"description": "昨天有人在公园里骂我。", "when": "昨天", "where": "曼彻斯特"},
+            "zh-Hans",
+        ),
     ],
 )
 def test_complete_report_in_the_browser_then_exit_quickly(
-    real_stack: Stack, tmp_path: Path, languages: str, words: dict[str, str], code: str,
+    real_stack: Stack,
+    tmp_path: Path,
+    languages: str,
+    words: dict[str, str],
+    code: str,
 ) -> None:
     artifacts = Path(__file__).resolve().parents[2] / "artifacts"
     artifacts.mkdir(exist_ok=True)
@@ -227,7 +247,9 @@ def test_complete_report_in_the_browser_then_exit_quickly(
         sessions, keyring = real_stack.store()
         with sessions() as session:
             case = service.get_case(session, keyring, reference)
-        assert case is not None and case["language"] == code and case["channel"] in ("socketio", "web")
+        assert (
+            case is not None and case["language"] == code and case["channel"] in ("socketio", "web")
+        )
         assert case["incident"]["description"] == words["description"]
         driver.find_element(By.CSS_SELECTOR, ".esea-exit").click()
         wait_until(lambda: "/neutral" in driver.current_url or "weather" in driver.current_url)
