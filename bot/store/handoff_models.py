@@ -14,6 +14,7 @@ work addresses, stored as given because staff log in with them.
 - ``casework``: a case's place in the caseworker queue (partner, due dates, status).
 - ``contact_attempts`` and ``case_notes``: the caseworker's record (notes encrypted).
 - ``service_hours`` and ``service_closures``: opening hours edited by admins in the console.
+- ``service_hours_overrides``: "open now until …" / "closed now until …" (never moves a due date).
 """
 
 from __future__ import annotations
@@ -203,6 +204,23 @@ class ServiceHours(Base):
     region = Column(String(32), nullable=False)
     updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     updated_by = Column(Integer, ForeignKey("console_users.id"), nullable=True)
+
+
+class ServiceHoursOverride(Base):
+    """An admin's "open now until …" / "closed now until …" (one row, id 1, while it applies).
+
+    It decides only whether people are answered live right now; due dates promised to people are
+    always counted from the standard hours (:class:`ServiceHours`), never from an override. Past
+    ``until`` it stops applying by itself.
+    """
+
+    __tablename__ = "service_hours_overrides"
+
+    id = Column(Integer, primary_key=True)
+    mode = Column(String(8), nullable=False)  # open | closed
+    until = Column(UTCDateTime(), nullable=False)
+    set_by = Column(Integer, ForeignKey("console_users.id"), nullable=True)
+    set_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class ServiceClosure(Base):
