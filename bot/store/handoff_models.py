@@ -111,6 +111,8 @@ class HandoffRequest(Base):
     accepted_at = Column(UTCDateTime(), nullable=True)
     ended_at = Column(UTCDateTime(), nullable=True)
     resume_state = Column(JSON, nullable=True)  # requested slot when paused (no answers)
+    # when an operator recorded that an interpreter is arranged (who: the audit log)
+    interpreter_arranged_at = Column(UTCDateTime(), nullable=True)
 
 
 class CallbackTask(Base):
