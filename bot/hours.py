@@ -2,19 +2,37 @@
 
 Default Monday–Friday 09:00–17:00, closed on UK bank holidays (from the `holidays` library;
 England and Wales by default, Scotland or Northern Ireland selectable) and on ad-hoc closure dates.
+
+An admin may override whether the service is open *right now* ("open now until …", "closed now
+until …", :class:`Override`). The override only answers "is someone here now?" (:meth:`is_open`,
+:meth:`next_opening`); working days and closing times (:meth:`is_open_day`, ``closes``), which
+due dates promised to people are counted in, never depend on it. Past its end it stops applying
+by itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 import holidays
 
 LONDON = ZoneInfo("Europe/London")
 _SUBDIVISIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_ireland": "NIR"}
+
+
+@dataclass(frozen=True)
+class Override:
+    """ "Open now until …" (``open=True``) or "closed now until …": applies while now < ``until``."""
+
+    open: bool
+    until: dt.datetime  # aware
+
+    def applies(self, now: dt.datetime) -> bool:
+        """True while the override is in force at ``now`` (aware)."""
+        return now < self.until
 
 
 @dataclass(frozen=True)
@@ -26,6 +44,17 @@ class OpeningHours:
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     region: str = "england"
     closures: frozenset[dt.date] = field(default_factory=frozenset)
+    override: Override | None = None
+
+    def standard(self) -> OpeningHours:
+        """The same hours without any override: what due dates are counted in."""
+        return replace(self, override=None) if self.override else self
+
+    def override_at(self, now: dt.datetime | None = None) -> Override | None:
+        """The override in force at ``now``, or None (none set, or it has ended)."""
+        if self.override is None:
+            return None
+        return self.override if self.override.applies(_london(now)) else None
 
     @classmethod
     def from_env(cls) -> OpeningHours:
@@ -59,8 +88,14 @@ class OpeningHours:
         )
 
     def is_open(self, now: dt.datetime | None = None) -> bool:
-        """True when operators are working at `now` (any timezone; naive means UTC)."""
+        """True when operators are working at `now` (any timezone; naive means UTC).
+
+        An override in force decides; otherwise the standard days and times do.
+        """
         local = _london(now)
+        override = self.override_at(local)
+        if override is not None:
+            return override.open
         return self.is_open_day(local.date()) and self.opens <= local.time() < self.closes
 
     def next_opening(self, now: dt.datetime | None = None) -> dt.datetime:
@@ -68,6 +103,9 @@ class OpeningHours:
         local = _london(now)
         if self.is_open(local):
             return local
+        override = self.override_at(local)
+        if override is not None:  # closed now until …: the standard hours from its end
+            return self.standard().next_opening(override.until)
         day = local.date()
         if self.is_open_day(day) and local.time() < self.opens:
             return dt.datetime.combine(day, self.opens, LONDON)
