@@ -106,7 +106,11 @@ def _danger_phrases() -> tuple[frozenset[str], tuple[str, ...], int]:
     unspaced ones (substrings)."""
     phrases = _lexicon().get("emergency", [])
     spaced = frozenset(p for p in phrases if not _unspaced(p))
-    return spaced, tuple(p for p in phrases if _unspaced(p)), max((len(p.split()) for p in spaced), default=0)
+    return (
+        spaced,
+        tuple(p for p in phrases if _unspaced(p)),
+        max((len(p.split()) for p in spaced), default=0),
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -145,19 +149,85 @@ def is_hypothetical(text: str) -> bool:
     return bool(runs & spaced) or any(w in _squash(norm) for w in unspaced)
 
 
+#: How many polite particles or pronouns may follow a question word at the end ("ไหม คะ").
+_MAX_TRAILING_FILLERS = 3
+
+
+@functools.lru_cache(maxsize=1)
+def _question_words() -> tuple[
+    tuple[tuple[str, ...], frozenset[str], tuple[str, ...], tuple[str, ...]], ...
+]:
+    """Per language: the words that end a question (longest first), its fillers (polite
+    particles, pronouns), the words that open a question and the question particles that may
+    stand anywhere (`_question_end`, `_fillers`, `_question_start`, `_question_anywhere` in
+    bot/lexicon/<code>.yml)."""
+    return tuple(
+        (
+            tuple(sorted(by_command.get("_question_end", ()), key=len, reverse=True)),
+            frozenset(by_command.get("_fillers", ())),
+            tuple(by_command.get("_question_start", ())),
+            tuple(by_command.get("_question_anywhere", ())),
+        )
+        for by_command in _lexicons().values()
+    )
+
+
+def _ends_with(text: str, phrase: str) -> str | None:
+    """`text` without `phrase` when it ends with it (unspaced phrases as substrings, spaced
+    ones as whole words), else None."""
+    if _unspaced(phrase):
+        squashed = _squash(text)
+        return squashed[: -len(phrase)] if squashed.endswith(phrase) else None
+    if f" {text}".endswith(f" {phrase}"):
+        return text[: -len(phrase)].rstrip()
+    return None
+
+
+def reads_as_question(text: str) -> bool:
+    """True when the message is a question: it ends with a question mark, or, as many people
+    type without one, it ends with a question particle or word before any polite particles
+    ("ไหมคะ", "လားဗျ", "ឬទេ", "boleh tak", "có được không", "어떡해요"), opens with a question
+    word ("adakah", "what"), or holds a question word that is one wherever it stands (Tagalog
+    "ba", Malay "macam mana") — per language, `_question_end` / `_question_start` /
+    `_question_anywhere` in bot/lexicon/<code>.yml."""
+    if (text or "").strip().endswith(("?", "？", "؟")):
+        return True
+    norm = normalise(text)
+    if not norm:
+        return False
+    for endings, fillers, starts, anywhere in _question_words():
+        if any(f"{norm} ".startswith(f"{start} ") for start in starts) or any(
+            f" {word} " in f" {norm} " for word in anywhere
+        ):
+            return True
+        rest = norm
+        for _ in range(_MAX_TRAILING_FILLERS + 1):
+            if any(_ends_with(rest, ending) is not None for ending in endings):
+                return True
+            shorter = next(
+                (left for f in fillers if (left := _ends_with(rest, f)) is not None), None
+            )
+            if not shorter:
+                break
+            rest = shorter
+    return False
+
+
 def asks_about_danger(text: str, intent: str | None, confidence: float) -> bool:
     """A question about what to do IF in danger ("who do I call if I'm ever in danger?").
 
     The danger phrases match anywhere (high recall), so such a question contains one. It is not
     treated as an emergency only when the message is conditional AND reads as a question: the
-    model takes it for the `ask_danger` question, or it ends with a question mark. Its answer
-    leads with 999 all the same. Anything else with a danger phrase stays an emergency.
+    model takes it for the `ask_danger` question, or it is written as one (a question mark, or a
+    question particle where people type none: `reads_as_question`). Its answer leads with 999
+    all the same. Anything else with a danger phrase stays an emergency ("I'm being attacked
+    now", "help, is anyone there?": not conditional).
     """
     if not is_hypothetical(text):
         return False
     if intent == "ask_danger" and confidence >= ASK_DANGER_MIN_CONFIDENCE:
         return True
-    return (text or "").strip().endswith(("?", "？", "؟"))
+    return reads_as_question(text)
 
 
 @functools.lru_cache(maxsize=4096)
