@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from bot.handoff.accounts import audit
 from bot.store.handoff_models import ConsoleUser, HandoffRequest
 
 logger = logging.getLogger(__name__)
@@ -246,3 +247,34 @@ def expire_waiting(
 def get_request(session: Session, request_id: int) -> HandoffRequest | None:
     """One request by id."""
     return session.get(HandoffRequest, request_id)
+
+
+def mark_interpreter_arranged(
+    session: Session, request_id: int, operator_id: int, *, now: dt.datetime
+) -> bool:
+    """An operator records that an interpreter is arranged for a waiting or active chat (audited
+    in the same transaction). False when the chat is no longer open; marking twice keeps the
+    first time."""
+    result = session.execute(
+        update(HandoffRequest)
+        .where(
+            HandoffRequest.id == request_id,
+            HandoffRequest.status.in_(OPEN_STATUSES),
+            HandoffRequest.interpreter_arranged_at.is_(None),
+        )
+        .values(interpreter_arranged_at=now)
+    )
+    if not result.rowcount:
+        session.rollback()
+        request = session.get(HandoffRequest, request_id)
+        return request is not None and request.status in OPEN_STATUSES
+    audit(
+        session,
+        operator_id,
+        "live.interpreter_arranged",
+        f"chat-{request_id}",
+        now=now,
+        commit=False,
+    )
+    session.commit()
+    return True

@@ -307,6 +307,7 @@ def live_queue(session: Session, *, now: dt.datetime) -> list[dict[str, Any]]:
                 else interpreter_needed(session, r.language, now=now)
             ),
             "operator": email,
+            "interpreter_arranged": r.interpreter_arranged_at is not None,
             "waiting_seconds": int((now - r.created_at).total_seconds()),
         }
         for r, email, languages in rows

@@ -22,6 +22,7 @@ Why these endpoints (Rasa 3.6, read from ``rasa/server.py`` and ``rasa/core/proc
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -39,11 +40,17 @@ class RasaError(RuntimeError):
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a transcript."""
+    """One line of a transcript, as the person saw it.
+
+    A button the person pressed is its title in their language (``text``) with the English
+    title beside it (``english``); a button payload is never a line's text.
+    """
 
     sender: str  # person | bot | operator
     text: str
     at: float  # Rasa event timestamp (seconds since the epoch)
+    english: str | None = None  # a pressed button's English title
+    choices: tuple[str, ...] = ()  # the titles of the buttons a bot message offered
 
 
 class Transcript(Protocol):
@@ -143,26 +150,96 @@ class TrackerTranscript:
         self._client = client
 
     async def lines(self, conversation_id: str, *, after: float = 0.0) -> list[Line]:
-        """User and bot messages newer than ``after`` (operator lines marked as such)."""
+        """User and bot messages newer than ``after`` (operator lines marked as such), buttons
+        the person pressed as their titles in the person's language (the ``language`` slot)."""
         tracker = await self._client.tracker(conversation_id)
-        return lines_from_events(tracker.get("events") or [], after=after)
+        language = (tracker.get("slots") or {}).get("language")
+        return lines_from_events(
+            tracker.get("events") or [],
+            after=after,
+            language=language if isinstance(language, str) else None,
+        )
 
 
-def lines_from_events(events: list[dict[str, Any]], *, after: float = 0.0) -> list[Line]:
-    """Turns tracker events into transcript lines (button payloads shown as their choice)."""
+#: What Rasa takes as a payload rather than words (``/intent`` or ``/intent{...}``).
+_PAYLOAD = re.compile(r"^/\w[\w-]*(\{.*\})?$", re.DOTALL)
+#: Shown for a payload whose button is nowhere to be found (never the payload itself).
+UNKNOWN_BUTTON = "(pressed a button)"
+
+
+def is_payload(text: str) -> bool:
+    """True when a user message is a button payload, not words."""
+    return bool(_PAYLOAD.match(text.strip()))
+
+
+def _offered(event: dict[str, Any]) -> list[dict[str, Any]]:
+    data = event.get("data") or {}
+    buttons = data.get("buttons") if isinstance(data, dict) else None
+    return [b for b in buttons or [] if isinstance(b, dict)]
+
+
+def _pressed(
+    payload: str,
+    offered: dict[str, tuple[str, str | None]],
+    language: str | None,
+) -> tuple[str, str | None]:
+    """(title the person saw, English title) of a pressed button's payload."""
+    from bot import labels
+
+    wanted = payload.strip()
+    title, response = offered.get(wanted, (None, None))
+    english = labels.button_title(wanted, "en", response)
+    if title is None:
+        title = labels.button_title(wanted, language, response)
+    if title is None:
+        title = english
+    if title is None:
+        return UNKNOWN_BUTTON, None
+    return title, english
+
+
+def lines_from_events(
+    events: list[dict[str, Any]], *, after: float = 0.0, language: str | None = None
+) -> list[Line]:
+    """Turns tracker events into transcript lines as the person saw them.
+
+    A user message that is a payload becomes the title of the button that carried it: the
+    latest bot message offering that payload gives the title as shown (and its response name,
+    ``metadata.utter_action``, the English title from the domain); without one the domain is
+    asked in ``language``. Raw payloads never reach a line.
+    """
     result: list[Line] = []
     operator_next = False
+    offered: dict[str, tuple[str, str | None]] = {}  # payload -> (title shown, response)
     for event in events:
         kind = event.get("event")
         at = float(event.get("timestamp") or 0.0)
         if kind == "action":
             operator_next = event.get("name") == "utter_operator_message"
             continue
+        if kind == "bot":
+            buttons = _offered(event)
+            metadata = event.get("metadata") or {}
+            response = metadata.get("utter_action") if isinstance(metadata, dict) else None
+            for button in buttons:
+                payload = str(button.get("payload") or "").strip()
+                if payload:
+                    offered[payload] = (
+                        str(button.get("title") or "") or None,
+                        response if isinstance(response, str) else None,
+                    )
         if at <= after:
             continue
         text = event.get("text")
         if kind == "user" and text:
-            result.append(Line("person", str(text), at))
-        elif kind == "bot" and text:
-            result.append(Line("operator" if operator_next else "bot", str(text), at))
+            text = str(text)
+            if is_payload(text):
+                title, english = _pressed(text, offered, language)
+                result.append(Line("person", title, at, english=english))
+            else:
+                result.append(Line("person", text, at))
+        elif kind == "bot" and (text or buttons):
+            choices = tuple(str(b.get("title") or "") for b in buttons if b.get("title"))
+            sender = "operator" if operator_next else "bot"
+            result.append(Line(sender, str(text or ""), at, choices=choices))
     return result

@@ -88,13 +88,21 @@ def test_waiting_too_long_times_out(session_factory: Any) -> None:
         assert live.place_of(session, "d") is None
 
 
-def test_forgetting_an_erased_conversation_removes_every_request_of_it(session_factory: Any) -> None:
+def test_forgetting_an_erased_conversation_removes_every_request_of_it(
+    session_factory: Any,
+) -> None:
     _operator(session_factory)
     with session_factory() as session:
-        gone = live.enqueue(session, conversation_id="a", channel="socketio", language="en", now=NOW)
+        gone = live.enqueue(
+            session, conversation_id="a", channel="socketio", language="en", now=NOW
+        )
         live.leave(session, "a", now=NOW)
-        again = live.enqueue(session, conversation_id="a", channel="socketio", language="en", now=NOW)
-        kept = live.enqueue(session, conversation_id="b", channel="socketio", language="en", now=NOW)
+        again = live.enqueue(
+            session, conversation_id="a", channel="socketio", language="en", now=NOW
+        )
+        kept = live.enqueue(
+            session, conversation_id="b", channel="socketio", language="en", now=NOW
+        )
         assert live.forget(session, "a") == 2
         assert live.forget(session, "a") == 0  # idempotent
         assert live.get_request(session, gone.request_id) is None
@@ -119,3 +127,29 @@ def test_asking_for_an_interpreter_flags_the_request_even_if_an_operator_speaks_
             session, conversation_id="d", channel="rest", language="vi", now=NOW, interpreter=True
         )
         assert live.get_request(session, asked.request_id).interpreter_needed is True
+
+
+def test_an_operator_marks_an_interpreter_arranged_once_and_it_is_audited(
+    session_factory: Any,
+) -> None:
+    from sqlalchemy import select
+
+    from bot.store.handoff_models import AuditEntry
+
+    op = _operator(session_factory)
+    with session_factory() as session:
+        place = live.enqueue(
+            session, conversation_id="interp", channel="socketio", language="my", now=NOW
+        )
+        later = NOW + dt.timedelta(minutes=2)
+        assert live.mark_interpreter_arranged(session, place.request_id, op, now=NOW)
+        assert live.mark_interpreter_arranged(session, place.request_id, op, now=later)
+        assert live.get_request(session, place.request_id).interpreter_arranged_at == NOW
+        rows = list(session.scalars(select(AuditEntry)))
+        assert [(r.user_id, r.action, r.subject, r.detail) for r in rows] == [
+            (op, "live.interpreter_arranged", f"chat-{place.request_id}", None)
+        ]
+        assert live.finish(session, place.request_id, "closed", now=later) is False  # waiting
+        assert live.leave(session, "interp", now=later)
+        assert not live.mark_interpreter_arranged(session, place.request_id, op, now=later)
+        assert not live.mark_interpreter_arranged(session, 9999, op, now=later)
