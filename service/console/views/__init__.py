@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from service.console.views import admin, case, live, queue
+from service.console.views import admin, case, cases, live, queue
 
 
 def setup_views(app: web.Application) -> None:
     """Registers every page's routes."""
-    for module in (queue, case, live, admin):
+    for module in (queue, cases, case, live, admin):
         module.setup(app)
