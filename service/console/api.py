@@ -16,11 +16,13 @@ from aiohttp import WSMsgType, web
 
 from bot.handoff import accounts, live, queue
 from bot.handoff.accounts import AccountError, User
+from bot.handoff.caselist import CHANNEL_NAMES
 from bot.handoff.hours import hours_as_dict, save_hours
 from bot.handoff.queue import QueueError
+from bot.store.handoff_models import ConsoleUser
 from bot.store.references import normalise_reference
 from service.console import pages
-from service.console.hub import HandoffError
+from service.console.hub import HandoffError, language_name
 from service.console.security import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -322,7 +324,7 @@ def _request_id(request: web.Request) -> int:
 
 @roles(*STAFF)
 async def live_action(request: web.Request) -> web.Response:
-    """accept | reply | handback | close one live chat."""
+    """accept | reply | canned | interpreter | handback | close one live chat."""
     hub = state_of(request).hub
     user = current_user(request)
     request_id = _request_id(request)
@@ -332,6 +334,10 @@ async def live_action(request: web.Request) -> web.Response:
             await hub.accept(user, request_id)
         elif action == "reply":
             await hub.reply(user, request_id, str((await _json(request)).get("text") or ""))
+        elif action == "canned":
+            await hub.canned(user, request_id, str((await _json(request)).get("key") or ""))
+        elif action == "interpreter":
+            await hub.interpreter_arranged(user, request_id)
         elif action == "handback":
             await hub.end(user, request_id, "returned")
         elif action == "close":
@@ -355,10 +361,21 @@ async def live_transcript(request: web.Request) -> web.Response:
     record = await state_of(request).run(lambda s: live.get_request(s, request_id))
     if record is None:
         return _error("no such chat", 404)
+    user = current_user(request)
+    operator = None
+    if record.operator_id is not None:
+        operator = await state_of(request).run(
+            lambda s: s.get(ConsoleUser, record.operator_id).email
+        )
     return web.json_response(
         {
             "id": request_id,
             "status": record.status,
+            "mine": record.operator_id == user.id,
+            "operator": operator,
+            "interpreter_arranged": record.interpreter_arranged_at is not None,
+            "language_name": language_name(record.language),
+            "channel_name": CHANNEL_NAMES.get(record.channel, "Another channel"),
             "language": record.language,
             # for this operator: do they speak the person's language?
             "interpreter_needed": record.language != "en"
@@ -418,6 +435,13 @@ async def _socket_message(
             await state.hub.accept(user, request_id)
         elif kind == "reply":
             await state.hub.reply(user, request_id, str(data.get("text") or ""))
+        elif kind == "canned":
+            await state.hub.canned(user, request_id, str(data.get("key") or ""))
+        elif kind == "interpreter":
+            await state.hub.interpreter_arranged(user, request_id)
+        elif kind == "seen":
+            await state.hub.seen(user, request_id)
+            return
         elif kind == "handback":
             await state.hub.end(user, request_id, "returned")
         elif kind == "close":

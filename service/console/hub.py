@@ -20,10 +20,12 @@ from collections import defaultdict
 from typing import Any
 
 from aiohttp import web
+from babel import Locale
 
-from bot.handoff import accounts, live
+from bot.handoff import accounts, canned, live
 from bot.handoff import responses as said
 from bot.handoff.accounts import User
+from bot.handoff.caselist import CHANNEL_NAMES
 from bot.handoff.queue import live_queue
 from bot.handoff.rasa import Line, RasaError
 from service.console.state import ConsoleState
@@ -47,6 +49,10 @@ class Hub:
         self.sockets: dict[int, set[web.WebSocketResponse]] = defaultdict(set)
         self._last_queue: Any = None
         self._seen: dict[int, float] = {}
+        # Tracker times (real time): the person's latest line of each active chat, and when its
+        # operator last had that chat's page open in view. Newer person line = "new message".
+        self._person_at: dict[int, float] = {}
+        self._looked: dict[int, float] = {}
         self._task: asyncio.Task[None] | None = None
 
     # -- sockets --------------------------------------------------------------------------------
@@ -81,8 +87,25 @@ class Hub:
             await self._send(user_id, message)
 
     async def _queue(self) -> list[dict[str, Any]]:
+        """The live queue, each chat with its language's name and "new message" flag."""
         now = self.state.now()
-        return await self.state.run(lambda s: live_queue(s, now=now))
+        items = await self.state.run(lambda s: live_queue(s, now=now))
+        for item in items:
+            item["language_name"] = language_name(item["language"])
+            item["channel_name"] = CHANNEL_NAMES.get(item["channel"], "Another channel")
+            item["unread"] = item["status"] == "active" and self._person_at.get(
+                item["id"], 0.0
+            ) > self._looked.get(item["id"], 0.0)
+        return items
+
+    async def _push_queue(self, queue: list[dict[str, Any]] | None = None) -> None:
+        """Pushes the queue to every operator when something they see changed (the waiting
+        times count on in each browser, so they alone push nothing)."""
+        queue = await self._queue() if queue is None else queue
+        key = [{k: v for k, v in item.items() if k != "waiting_seconds"} for item in queue]
+        if key != self._last_queue:
+            self._last_queue = key
+            await self._broadcast({"type": "queue", "live": queue})
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -135,13 +158,12 @@ class Hub:
         for request in expired:
             await self._tell_person(request.conversation_id, said.TIMEOUT)
         queue = await self._queue()
-        if queue != self._last_queue:
-            self._last_queue = queue
-            await self._broadcast({"type": "queue", "live": queue})
         for item in queue:
             if item["status"] == "active":
                 await self._forward(item["id"])
         await self._forget_gone({item["id"] for item in queue if item["status"] == "active"})
+        # After forwarding: a line just read makes its chat "new message" in this same push.
+        await self._push_queue()
 
     async def _forget_gone(self, active: set[int]) -> None:
         """Drops what the hub remembers of chats that ended or that the person erased (their
@@ -151,6 +173,8 @@ class Hub:
             request = await self.state.run(functools.partial(_get_request, request_id=request_id))
             if request is None or request.status != "active":
                 self._seen.pop(request_id, None)
+                self._person_at.pop(request_id, None)
+                self._looked.pop(request_id, None)
 
     async def _forward(self, request_id: int) -> None:
         request = await self.state.run(lambda s: live.get_request(s, request_id))
@@ -173,6 +197,7 @@ class Hub:
             if not await self._send(request.operator_id, _line_message(request_id, line)):
                 return  # the socket closed meanwhile: this line and later ones go next round
             self._seen[request_id] = line.at
+            self._person_at[request_id] = max(self._person_at.get(request_id, 0.0), line.at)
         if lines:
             self._seen[request_id] = max(line.at for line in lines)
 
@@ -196,6 +221,7 @@ class Hub:
             raise HandoffError("no such chat")
         # Tracker timestamps are real time, even when the fake clock moves opening hours.
         self._seen[request_id] = time.time()
+        self._looked[request_id] = time.time()
         await self._audit(user, "live.accept", request_id)
         rasa = self._rasa()
         try:
@@ -207,24 +233,75 @@ class Hub:
             with contextlib.suppress(RasaError, OSError):
                 await rasa.resume(request.conversation_id)
             raise HandoffError("the assistant could not be paused; try again") from exc
-        await self._broadcast({"type": "queue", "live": await self._queue()})
+        await self._push_queue()
 
     async def reply(self, user: User, request_id: int, text: str) -> None:
-        """Sends the operator's words to the person."""
+        """Sends the operator's words to the person (audited as ``live.reply``, never the text)."""
         text = (text or "").strip()
         if not text or len(text) > MAX_REPLY_CHARS:
             raise HandoffError(f"a reply must have 1 to {MAX_REPLY_CHARS} characters")
-        request = await self._own_active(user, request_id)
+        request = await self._accepted_by(user, request_id)
+        await self._deliver(user, request, text, "live.reply")
+
+    async def canned(self, user: User, request_id: int, key: str) -> None:
+        """Sends a canned reply in the person's language (audited as ``live.reply_canned`` with
+        the key), through the same path as a typed reply."""
+        if key not in canned.CANNED:
+            raise HandoffError("no such prepared message")
+        request = await self._accepted_by(user, request_id)
+        text = canned.canned_text(key, request.language)
+        english = canned.canned_text(key, "en")
+        await self._deliver(
+            user, request, text, "live.reply_canned", {"canned": key}, english=english
+        )
+
+    async def _deliver(
+        self,
+        user: User,
+        request: Any,
+        text: str,
+        action: str,
+        detail: dict[str, Any] | None = None,
+        *,
+        english: str | None = None,
+    ) -> None:
+        """Sends words to the person, audits the reply (the chat id, never the text) and echoes
+        the line to the operator's pages."""
+        request_id = int(request.id)
         try:
             await self._rasa().send_operator_message(request.conversation_id, text)
         except (RasaError, OSError) as exc:
             raise HandoffError("the message could not be delivered") from exc
-        now = time.time()
-        self._seen[request_id] = max(self._seen.get(request_id, 0.0), now - 0.001)
-        await self._send(
-            user.id,
-            {"type": "line", "id": request_id, "sender": "operator", "text": text, "at": now},
+        now = self.state.now()
+        await self.state.run(
+            lambda s: accounts.audit(s, user.id, action, f"chat-{request_id}", detail, now=now)
         )
+        at = time.time()
+        self._seen[request_id] = max(self._seen.get(request_id, 0.0), at - 0.001)
+        # Replying means the operator has read what came before.
+        self._looked[request_id] = at
+        message = {"type": "line", "id": request_id, "sender": "operator", "text": text, "at": at}
+        if english and english != text:
+            message["english"] = english
+        await self._send(user.id, message)
+        await self._push_queue()
+
+    async def seen(self, user: User, request_id: int) -> None:
+        """The operator has the chat's page open in view: its new messages are read."""
+        request = await self.state.run(lambda s: live.get_request(s, request_id))
+        if request is None or request.operator_id != user.id:
+            return
+        self._looked[request_id] = time.time()
+        await self._push_queue()
+
+    async def interpreter_arranged(self, user: User, request_id: int) -> None:
+        """Records that an interpreter is arranged for an open chat (audited with it)."""
+        now = self.state.now()
+        if not await self.state.run(
+            lambda s: live.mark_interpreter_arranged(s, request_id, user.id, now=now)
+        ):
+            raise HandoffError("this chat is no longer open")
+        await self._push_queue()
 
     async def end(self, user: User, request_id: int, how: str) -> None:
         """Hands the conversation back to the bot (``returned``) or closes the chat (``closed``).
@@ -248,10 +325,11 @@ class Hub:
             logger.warning("Resuming the bot after live chat %d failed", request_id)
             raise HandoffError("the assistant could not be resumed; try again") from exc
         self._seen.pop(request_id, None)
-        await self._broadcast({"type": "queue", "live": await self._queue()})
+        await self._push_queue()
 
     async def transcript(self, user: User, request_id: int) -> list[dict[str, Any]]:
-        """The conversation so far, for the operator who has (or may take) the chat."""
+        """The conversation so far as the person saw it, for the operator who has (or may take)
+        the chat; the operator's prepared messages carry their English beside them."""
         request = await self.state.run(lambda s: live.get_request(s, request_id))
         if request is None:
             raise HandoffError("no such chat")
@@ -264,7 +342,29 @@ class Hub:
             lines = await self.state.transcript.lines(request.conversation_id)
         except (RasaError, OSError) as exc:
             raise HandoffError("the transcript is not available") from exc
-        return [_line_message(request_id, line) for line in lines]
+        if request.operator_id == user.id and request.status == "active":
+            self._looked[request_id] = time.time()
+        prepared = {
+            canned.canned_text(key, request.language): canned.canned_text(key, "en")
+            for key in canned.CANNED
+        }
+        messages = []
+        for line in lines:
+            message = _line_message(request_id, line)
+            english = prepared.get(line.text) if line.sender == "operator" else None
+            if english and english != line.text:
+                message["english"] = english
+            messages.append(message)
+        return messages
+
+    async def _accepted_by(self, user: User, request_id: int) -> Any:
+        """The chat, when this operator accepted it and it is still active (only they write)."""
+        request = await self.state.run(lambda s: live.get_request(s, request_id))
+        if request is None or request.status != "active":
+            raise HandoffError("this chat is not active")
+        if request.operator_id != user.id:
+            raise HandoffError("only the operator who accepted this chat can write in it")
+        return request
 
     async def _own_active(self, user: User, request_id: int) -> Any:
         request = await self.state.run(lambda s: live.get_request(s, request_id))
@@ -294,11 +394,22 @@ def _beat(session: Any, *, user_id: int, now: dt.datetime) -> None:
     live.heartbeat(session, user_id, now=now)
 
 
+def language_name(code: str) -> str:
+    """A language's English name for staff (``vi`` → ``Vietnamese``); the code if unknown."""
+    name = Locale.parse("en_GB").languages.get((code or "").replace("-", "_"))
+    return str(name) if name else code
+
+
 def _line_message(request_id: int, line: Line) -> dict[str, Any]:
-    return {
+    message: dict[str, Any] = {
         "type": "line",
         "id": request_id,
         "sender": line.sender,
         "text": line.text,
         "at": line.at,
     }
+    if line.english and line.english != line.text:
+        message["english"] = line.english
+    if line.choices:
+        message["choices"] = list(line.choices)
+    return message

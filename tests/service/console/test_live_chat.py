@@ -140,3 +140,201 @@ async def _next_line(ws: Any) -> dict[str, Any]:
     while (message := await ws.receive_json())["type"] != "line":
         pass
     return message
+
+
+# -- the chat's state, refused steps, audited replies, prepared messages, interpreter ------------
+
+
+async def _post(client: Any, csrf: str, request_id: int, action: str, **body: Any) -> Any:
+    return await client.post(
+        f"/api/live/{request_id}/{action}", json=body, headers={"X-CSRF-Token": csrf}
+    )
+
+
+async def _chat(client: Any, request_id: int) -> dict[str, Any]:
+    response = await client.get(f"/api/live/{request_id}")
+    assert response.status == 200
+    return dict(await response.json())
+
+
+def _audit_rows(session_factory: Any) -> list[Any]:
+    from sqlalchemy import select
+
+    from bot.store.handoff_models import AuditEntry
+
+    with session_factory() as session:
+        return [
+            (r.user_id, r.action, r.subject, r.detail)
+            for r in session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
+
+
+async def test_a_chat_goes_waiting_accepted_handed_back_and_refuses_steps_out_of_turn(
+    make_console: MakeConsole, users: Any, session_factory: Any, fake_rasa: Any
+) -> None:
+    fake, _server = fake_rasa
+    request_id = await _queue_request(session_factory, users, language="vi")
+    client = await make_console()
+    csrf = await login(client, "operator@example.org")
+
+    chat = await _chat(client, request_id)
+    assert (chat["status"], chat["mine"], chat["operator"]) == ("waiting", False, None)
+    assert (chat["language_name"], chat["channel_name"]) == ("Vietnamese", "Web chat")
+    # Nothing can be said or ended before accepting.
+    for action, body in (("reply", {"text": "Invented"}), ("canned", {"key": "greeting"})):
+        response = await _post(client, csrf, request_id, action, **body)
+        assert response.status == 409
+    assert (await _post(client, csrf, request_id, "handback")).status == 409
+    assert not [e for e in fake.executed if e[1] == "utter_operator_message"]
+
+    assert (await _post(client, csrf, request_id, "accept")).status == 200
+    chat = await _chat(client, request_id)
+    assert (chat["status"], chat["mine"], chat["operator"]) == (
+        "active",
+        True,
+        "operator@example.org",
+    )
+    assert (await _post(client, csrf, request_id, "accept")).status == 409  # not twice
+
+    # Another signed-in member of staff cannot write in a chat they did not accept.
+    other = await make_console()
+    other_csrf = await login(other, "admin@example.org")
+    refused = await _post(other, other_csrf, request_id, "reply", text="Invented")
+    assert refused.status == 409
+    assert "accepted" in (await refused.json())["error"]
+    refused = await _post(other, other_csrf, request_id, "canned", key="greeting")
+    assert refused.status == 409
+    assert not [e for e in fake.executed if e[1] == "utter_operator_message"]
+
+    assert (await _post(client, csrf, request_id, "handback")).status == 200
+    chat = await _chat(client, request_id)
+    assert (chat["status"], chat["mine"]) == ("returned", True)
+    for action, body in (("reply", {"text": "Invented"}), ("close", {}), ("handback", {})):
+        assert (await _post(client, csrf, request_id, action, **body)).status == 409
+
+
+async def test_every_reply_is_audited_without_its_words_and_a_prepared_one_goes_in_vietnamese(
+    make_console: MakeConsole, users: Any, session_factory: Any, fake_rasa: Any
+) -> None:
+    from bot.handoff import canned
+
+    fake, _server = fake_rasa
+    request_id = await _queue_request(session_factory, users, language="vi")
+    client = await make_console()
+    csrf = await login(client, "operator@example.org")
+    assert (await _post(client, csrf, request_id, "accept")).status == 200
+    typed = "Invented: tôi ở đây để giúp"
+    assert (await _post(client, csrf, request_id, "reply", text=typed)).status == 200
+    assert (await _post(client, csrf, request_id, "canned", key="are_you_safe")).status == 200
+    assert (await _post(client, csrf, request_id, "canned", key="no_such_key")).status == 409
+
+    vietnamese = canned.canned_text("are_you_safe", "vi")
+    assert vietnamese != canned.canned_text("are_you_safe", "en")
+    sent = [e[2] for e in fake.executed if e[1] == "utter_operator_message"]
+    assert sent == [typed, vietnamese]
+
+    op = users["op"].id
+    rows = [r for r in _audit_rows(session_factory) if r[1].startswith("live.reply")]
+    assert rows == [
+        (op, "live.reply", f"chat-{request_id}", None),
+        (op, "live.reply_canned", f"chat-{request_id}", {"canned": "are_you_safe"}),
+    ]
+    for row in _audit_rows(session_factory):
+        assert typed not in repr(row) and vietnamese not in repr(row)
+
+    # The transcript shows the prepared message in Vietnamese with its English beside it.
+    lines = (await _chat(client, request_id))["lines"]
+    operator_lines = [line for line in lines if line["sender"] == "operator"]
+    assert operator_lines[-1]["text"] == vietnamese
+    assert operator_lines[-1]["english"] == canned.canned_text("are_you_safe", "en")
+
+
+async def test_the_transcript_shows_a_pressed_button_as_its_title_never_the_payload(
+    make_console: MakeConsole, users: Any, session_factory: Any, fake_rasa: Any
+) -> None:
+    import json
+    import time
+
+    fake, _server = fake_rasa
+    request_id = await _queue_request(session_factory, users, language="vi")
+    now = time.time()
+    fake.events[CID] = [
+        {
+            "event": "bot",
+            "timestamp": now - 5,
+            "text": "Trước tiên, bạn báo cáo cho ai?",
+            "data": {
+                "buttons": [
+                    {"title": "Chuyện xảy ra với tôi", "payload": '/inform{"choice":"victim"}'}
+                ]
+            },
+            "metadata": {"utter_action": "utter_ask_reporter_role"},
+        },
+        {"event": "user", "timestamp": now - 4, "text": '/inform{"choice":"victim"}'},
+    ]
+    client = await make_console()
+    await login(client, "operator@example.org")
+    chat = await _chat(client, request_id)
+    person = [line for line in chat["lines"] if line["sender"] == "person"]
+    assert [(p["text"], p["english"]) for p in person] == [
+        ("Chuyện xảy ra với tôi", "It happened to me")
+    ]
+    assert "/inform" not in json.dumps(chat["lines"], ensure_ascii=False)
+
+
+async def test_an_operator_marks_an_interpreter_arranged_and_every_console_sees_it(
+    make_console: MakeConsole, users: Any, session_factory: Any, fake_rasa: Any
+) -> None:
+    request_id = await _queue_request(session_factory, users, language="my")
+    client = await make_console()
+    csrf = await login(client, "operator@example.org")
+    ws = await client.ws_connect(
+        "/api/live/ws", headers={"Origin": str(client.make_url("")).rstrip("/")}
+    )
+    first = await ws.receive_json(timeout=5)
+    assert first["live"][0]["interpreter_needed"] is True
+    assert first["live"][0]["interpreter_arranged"] is False
+
+    assert (await _post(client, csrf, request_id, "interpreter")).status == 200
+    while (message := await ws.receive_json(timeout=5))["type"] != "queue":
+        pass
+    assert message["live"][0]["interpreter_arranged"] is True
+    assert (await _chat(client, request_id))["interpreter_arranged"] is True
+    assert (users["op"].id, "live.interpreter_arranged", f"chat-{request_id}", None) in (
+        _audit_rows(session_factory)
+    )
+    await ws.close()
+
+    caseworker = await make_console()
+    cw_csrf = await login(caseworker, "cw@lotus.example.org")
+    assert (await _post(caseworker, cw_csrf, request_id, "interpreter")).status == 403
+
+
+async def test_a_new_message_is_flagged_in_the_queue_until_the_operator_looks(
+    make_console: MakeConsole, users: Any, session_factory: Any, fake_rasa: Any
+) -> None:
+    fake, _server = fake_rasa
+    request_id = await _queue_request(session_factory, users)
+    client = await make_console()
+    csrf = await login(client, "operator@example.org")
+    hub = console_state(client).hub
+    ws = await client.ws_connect(
+        "/api/live/ws", headers={"Origin": str(client.make_url("")).rstrip("/")}
+    )
+    await ws.receive_json(timeout=5)
+    assert (await _post(client, csrf, request_id, "accept")).status == 200
+
+    async def next_queue() -> dict[str, Any]:
+        while (message := await ws.receive_json(timeout=5))["type"] != "queue":
+            pass
+        return dict(message["live"][0])
+
+    assert (await next_queue())["unread"] is False
+    await asyncio.sleep(0.01)
+    fake.person_says(CID, "Invented: are you still there?")
+    await hub.tick()
+    assert (await next_queue())["unread"] is True
+    # The live page in view tells the hub it has been read.
+    await ws.send_json({"type": "seen", "id": request_id, "csrf_token": csrf})
+    assert (await next_queue())["unread"] is False
+    await ws.close()
