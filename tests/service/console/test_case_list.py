@@ -233,6 +233,7 @@ async def test_an_empty_store_says_so(make_console: MakeConsole, users: Any) -> 
     await login(client, "operator@example.org")
     html = await (await client.get("/console/cases")).text()
     assert "No cases yet." in html and 'id="cases"' not in html
+    assert '<p id="count" role="status">0 cases.</p>' in html
 
 
 async def test_a_new_case_joins_its_queue_before_the_list_is_read(
@@ -245,3 +246,35 @@ async def test_a_new_case_joins_its_queue_before_the_list_is_read(
     data = await (await client.get("/api/cases")).json()
     assert [c["reference"] for c in data["cases"]] == [ref]
     assert data["cases"][0]["next_due"] is not None
+
+
+async def test_an_overdue_case_comes_first_and_says_overdue_in_words(
+    make_console: MakeConsole, users: Any, session_factory: Any, keyring: Keyring
+) -> None:
+    import datetime as dt
+
+    from bot.handoff.partners import load_partners
+    from bot.handoff.queue import sync_queue
+    from bot.hours import OpeningHours
+    from bot.store.handoff_models import CallbackTask, Casework
+    from bot.store.models import Case
+
+    newer = add_case(session_factory, keyring, "k1", language="ko", location="M1 1AE")
+    late = add_case(session_factory, keyring, "k2")
+    with session_factory() as session:
+        sync_queue(session, keyring, hours=OpeningHours(), partners=load_partners())
+        case_id = session.scalar(select(Case.id).where(Case.reference == late))
+        past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2)
+        session.scalar(select(CallbackTask).where(CallbackTask.case_id == case_id)).due_at = past
+        work = session.scalar(select(Casework).where(Casework.case_id == case_id))
+        work.first_contact_due = work.caseworker_due = past + dt.timedelta(days=10)
+        session.commit()
+    client = await make_console()
+    await login(client, "operator@example.org")
+    html = await (await client.get("/console/cases")).text()
+    assert listed(html) == [late, newer]
+    row = html.split('<tr class="overdue">', 1)[1].split("</tr>", 1)[0]
+    assert late in row
+    assert re.search(r"Call back: \w+day, \d+ \w+ \d{4}, \d\d:\d\d", visible_text(row))
+    assert "<strong>Overdue</strong>, was due 2 days ago" in row
+    assert listed(await (await client.get("/console/cases?overdue=1")).text()) == [late]
