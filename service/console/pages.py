@@ -54,6 +54,9 @@ def render(request: web.Request, name: str, status: int = 200, **values: Any) ->
     """A page from a template, never cached."""
     response = aiohttp_jinja2.render_template(name, request, values, status=status)
     response.headers["Cache-Control"] = "no-store"
+    # "no-referrer" (the service default) makes a browser send "Origin: null" with a form POST,
+    # which the guard refuses; "same-origin" sends our own origin and still nothing to other sites.
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 

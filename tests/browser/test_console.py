@@ -72,7 +72,7 @@ def test_operator_logs_in_accepts_a_chat_and_replies(
                 timeout=15,
             )
             wait_until(
-                lambda: "operator: Hello" in driver.find_element(By.ID, "transcript").text,
+                lambda: "You: Hello" in driver.find_element(By.ID, "transcript").text,
                 timeout=15,
             )
             ARTIFACTS.mkdir(exist_ok=True)
@@ -119,11 +119,14 @@ def test_operator_lets_a_person_try_their_reference_again_from_the_case_page(
             driver.find_element(By.ID, "login").click()
             wait_until(lambda: driver.find_elements(By.ID, "live"), 15)
             driver.get(f"{base}/console/cases/{reference}")
-            # The buttons work once the case has loaded (the page binds them then).
-            wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "#case-body dt"), 30)
+            # The page and its forms come from the server: no script needs to load first.
+            wait_until(lambda: driver.find_elements(By.ID, "ref"), 30)
             assert reference in driver.find_element(By.ID, "ref").text
             driver.find_element(By.ID, "unlock").click()
-            wait_until(lambda: "Saved" in driver.find_element(By.ID, "status").text, 15)
+            wait_until(lambda: "done=unlock" in driver.current_url, 15)
+            message = driver.find_element(By.ID, "message").text
+            assert "can try their reference" in message
+            assert "try their reference" in driver.find_element(By.CSS_SELECTOR, ".timeline").text
             ARTIFACTS.mkdir(exist_ok=True)
             driver.save_screenshot(str(ARTIFACTS / "console_case_unlock.png"))
         with sessions() as session:

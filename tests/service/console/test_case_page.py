@@ -247,3 +247,25 @@ async def test_the_json_api_still_answers(
     await login(client, "operator@example.org")
     response = await client.get(f"/api/cases/{ref}")
     assert response.status == 200 and (await response.json())["reference"] == ref
+
+
+async def test_forms_post_with_the_pages_own_origin(
+    make_console: MakeConsole, users: Any, session_factory: Any, keyring: Any
+) -> None:
+    """The page asks the browser for "same-origin" referrers, so a form post carries our own
+    Origin (with the service's default "no-referrer" a browser sends "Origin: null", refused)."""
+    ref = add_case(session_factory, keyring, "origin")
+    client = await make_console()
+    await login(client, "operator@example.org")
+    page = await client.get(f"/console/cases/{ref}")
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
+    own = str(client.make_url("")).rstrip("/")
+    for origin, status in ((own, 303), ("null", 403)):
+        response = await client.post(
+            f"/console/cases/{ref}/note",
+            data={"text": "Invented note", "csrf_token": token},
+            headers={"Origin": origin},
+            allow_redirects=False,
+        )
+        assert response.status == status
