@@ -1,38 +1,162 @@
-// The console's live page (uses window.ConsoleKit from console.js).
+// The console's live page (uses window.ConsoleKit from console.js): the conversation as the person
+// saw it, the chat's state (waiting → accepted by you → handed back / closed) with only the actions
+// that state allows, typed and prepared replies.
 "use strict";
 (function () {
-  const { body, $, status, api, cell, link, when, rows, send, handlers, onOpen } = window.ConsoleKit;
+  const { body, $, status, api, send, handlers, onOpen } = window.ConsoleKit;
+
+  const ENDED = {
+    returned: "This chat was handed back to the assistant.",
+    closed: "This chat is closed.",
+    left: "The person went back to the assistant before anyone accepted the chat.",
+    timed_out: "Nobody accepted this chat in time: the assistant offered the person a callback.",
+  };
+  const DONE = {
+    accept: "You accepted this chat.",
+    reply: "Sent.",
+    canned: "Prepared message sent.",
+    interpreter: "Recorded: interpreter arranged.",
+    handback: "You handed the chat back to the assistant.",
+    close: "You closed the chat.",
+  };
 
   async function livePage() {
     const id = body.dataset.requestId;
     const list = $("transcript");
-    const shown = new Set();  // the page load and the socket can both deliver a line
-    function add(line) {
+    let chat = null;            // the chat's state as the server last told it
+    let gone = null;            // why the chat cannot be shown (another operator, erased)
+    const shown = new Set();    // the page load and the socket can both deliver a line
+    const mine = [];            // operator lines shown: {text, at} (the echo and the tracker differ in time)
+
+    function who(sender) {
+      if (sender === "person") return "Person";
+      if (sender === "bot") return "Assistant";
+      if (chat && chat.mine) return "You";
+      return (chat && chat.operator) || "Operator";
+    }
+    function duplicate(line) {
       const key = line.sender + "|" + line.at + "|" + line.text;
-      if (shown.has(key)) return;
+      if (shown.has(key)) return true;
       shown.add(key);
+      if (line.sender !== "operator") return false;
+      if (mine.some((m) => m.text === line.text && Math.abs(m.at - line.at) < 30)) return true;
+      mine.push({ text: line.text, at: line.at });
+      return false;
+    }
+    function add(line, quiet) {
+      if (duplicate(line)) return;
       const li = document.createElement("li");
-      li.className = line.sender; li.textContent = line.sender + ": " + line.text;
+      li.className = line.sender;
+      const name = document.createElement("span");
+      name.className = "sender"; name.textContent = who(line.sender) + ": ";
+      li.appendChild(name);
+      const words = document.createElement("span");
+      words.textContent = line.text;
+      // Their language where the words are surely in it (the assistant's, a button, a prepared message).
+      if (chat && (line.sender === "bot" || line.english)) words.lang = chat.language;
+      li.appendChild(words);
+      if (line.english) {
+        const en = document.createElement("span");
+        en.className = "english"; en.lang = "en";
+        en.textContent = " (English: " + line.english + ")";
+        li.appendChild(en);
+      }
+      if (line.choices && line.choices.length) {
+        const offered = document.createElement("span");
+        offered.className = "choices";
+        offered.textContent = " · Buttons: ";
+        const titles = document.createElement("span");
+        if (chat) titles.lang = chat.language;
+        titles.textContent = line.choices.join(" | ");
+        offered.appendChild(titles);
+        li.appendChild(offered);
+      }
       list.appendChild(li); list.scrollTop = list.scrollHeight;
+      if (line.sender === "person" && !quiet) looked();
+    }
+    // The operator has the chat in view: its new messages count as read in the queue.
+    function looked() {
+      if (chat && chat.mine && chat.status === "active" && document.visibilityState === "visible") {
+        try { send("seen", id); } catch (e) { /* no socket yet: it re-reads on opening */ }
+      }
+    }
+
+    function show(el, on) { el.hidden = !on; }
+    function render() {
+      const active = chat && chat.status === "active";
+      const mineActive = active && chat.mine;
+      const waiting = chat && chat.status === "waiting";
+      let meta = "";
+      let state;
+      if (chat) {
+        meta = "· " + chat.language_name + " (" + chat.language + ")";
+        if (chat.interpreter_arranged) meta += " · interpreter arranged";
+        else if (chat.interpreter_needed) meta += " · interpreter needed";
+        meta += " · " + chat.channel_name;
+        if (waiting) state = "Waiting for an operator. Accept the chat to start talking.";
+        else if (mineActive) state = "Accepted by you: the person sees what you send.";
+        else if (active) state = "With " + (chat.operator || "another operator") + ".";
+        else state = ENDED[chat.status] || "This chat has ended.";
+      } else {
+        state = gone || "Loading the chat…";
+      }
+      $("chat-meta").textContent = meta;
+      $("chat-state").textContent = state;
+      show($("accept-row"), Boolean(waiting));
+      show($("end-row"), Boolean(active && (chat.mine || body.dataset.role === "admin")));
+      show($("back-row"), !waiting && !mineActive && (Boolean(chat) || Boolean(gone)));
+      ["reply", "send", "canned", "send-canned"].forEach((name) => { $(name).disabled = !mineActive; });
     }
     async function load() {
-      const t = await api("/api/live/" + id);
-      $("chat-meta").textContent = "· " + t.language + (t.interpreter_needed ? " · interpreter needed" : "") + " · " + t.channel + " · " + t.status;
-      t.lines.forEach(add);
+      try {
+        const t = await api("/api/live/" + id);
+        chat = t; gone = null;
+        render();
+        t.lines.forEach((line) => add(line, true));
+        looked();
+      } catch (e) {
+        chat = null;
+        gone = e.message === "another operator has this chat"
+          ? "Another operator has this chat."
+          : "This chat is no longer available.";
+        render();
+      }
     }
+    // Keyboard users keep their place: after a step, focus goes where the next step is.
+    async function after(kind) {
+      await load();
+      if (kind === "accept" && !$("reply").disabled) $("reply").focus();
+      if ((kind === "handback" || kind === "close") && !$("back-row").hidden) $("back").focus();
+    }
+
     // A line the person sent while this page had no socket (page load, reconnect) is read here.
-    onOpen.push(() => load().catch((e) => status(e.message)));
+    onOpen.push(() => load());
+    document.addEventListener("visibilitychange", looked);
     await load();
     handlers.push((m) => {
       if (m.type === "line" && String(m.id) === String(id)) add(m);
-      if (m.type === "error") status(m.error);
-      if (m.type === "ok") status(m.for + " done");
+      if (m.type === "error" && (m.id === undefined || String(m.id) === String(id))) status(m.error);
+      if (m.type === "ok" && String(m.id) === String(id)) {
+        status(DONE[m.for] || "Done.");
+        after(m.for);
+      }
+      if (m.type === "queue" && chat) {
+        // Someone else's step (accepted elsewhere, closed by an admin, the person erased the chat).
+        const item = m.live.find((c) => String(c.id) === String(id));
+        const now = item ? item.status : "ended";
+        const was = ["waiting", "active"].includes(chat.status) ? chat.status : "ended";
+        if (now !== was || (item && item.interpreter_arranged !== chat.interpreter_arranged)) load();
+      }
     });
     $("reply-form").onsubmit = (e) => {
       e.preventDefault();
       const text = $("reply").value.trim();
       if (!text) return;
       send("reply", id, { text: text }); $("reply").value = "";
+    };
+    $("canned-form").onsubmit = (e) => {
+      e.preventDefault();
+      send("canned", id, { key: $("canned").value });
     };
     $("accept").onclick = () => send("accept", id);
     $("handback").onclick = () => send("handback", id);

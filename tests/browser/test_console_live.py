@@ -1,0 +1,153 @@
+"""A live chat in headless Chromium, keyboard only (fake Rasa): an operator who does not speak
+Vietnamese marks an interpreter arranged, accepts the chat, reads the person's button press as its
+Vietnamese title with the English beside it, sends the prepared "are you safe now?" (it goes out in
+Vietnamese) and hands the chat back; queue and live pages pass axe-core."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from bot.handoff.canned import canned_text
+from tests.browser.axe import assert_accessible
+from tests.browser.conftest import make_driver, run_service, wait_until
+from tests.browser.console_kit import fake_rasa_url, prepare_store, sign_in
+from tests.service.console.conftest import FakeRasa
+
+__all__ = ["fake_rasa_url"]
+CID = "web-browser-live-sid"
+VICTIM = '/inform{"choice":"victim"}'
+_ARRANGE_BUTTONS = (
+    "return [...document.querySelectorAll('#live td button')]"
+    ".filter((b) => b.textContent === 'Interpreter arranged').length"
+)
+
+
+def _person_pressed_a_button(fake: FakeRasa) -> None:
+    """Before asking for a person, the (invented) person answered a question with a button."""
+    now = time.time()
+    fake.events[CID] = [
+        {
+            "event": "bot",
+            "timestamp": now - 30,
+            "text": "Trước tiên, bạn báo cáo cho ai?",
+            "data": {
+                "buttons": [
+                    {"title": "Chuyện xảy ra với tôi", "payload": VICTIM},
+                    {"title": "Tôi đã chứng kiến", "payload": '/inform{"choice":"witness"}'},
+                ]
+            },
+            "metadata": {"utter_action": "utter_ask_reporter_role"},
+        },
+        {"event": "user", "timestamp": now - 20, "text": VICTIM},
+    ]
+
+
+def _tab_to(driver: Any, found: Callable[[Any], bool], most: int = 40) -> Any:
+    """Presses Tab until the focused element satisfies ``found``; returns it."""
+    for _ in range(most):
+        active = driver.switch_to.active_element
+        try:
+            if found(active):
+                return active
+        except StaleElementReferenceException:
+            pass
+        active.send_keys(Keys.TAB)
+    raise AssertionError("Tab never reached the element")
+
+
+def _text(driver: Any, element_id: str) -> str:
+    try:
+        return str(driver.find_element(By.ID, element_id).text)
+    except StaleElementReferenceException:
+        return ""
+
+
+def test_operator_takes_a_vietnamese_chat_by_keyboard_with_a_prepared_reply(
+    tmp_path: Path, fake_rasa_url: tuple[FakeRasa, str]
+) -> None:
+    fake, rasa_url = fake_rasa_url
+    _person_pressed_a_button(fake)
+    env = prepare_store(
+        tmp_path / "var",
+        staff=(("op@example.org", "operator", "en", None),),
+        live_chats=((CID, "vi"),),
+    )
+    env.update({"HANDOFF_POLL_SECONDS": "0.3"})
+    driver: Any = make_driver(
+        width=1200, height=900, languages="en-GB,en", profile_dir=tmp_path / "profile"
+    )
+    try:
+        with run_service(rasa_url, extra_env=env) as base:
+            sign_in(driver, base, "op@example.org")
+            wait_until(lambda: "Vietnamese (vi)" in _text(driver, "live"), 15)
+            wait_until(lambda: "online" in _text(driver, "presence"), 15)
+            row = _text(driver, "live")
+            assert "Waiting" in row and "Web chat" in row and "Needed" in row
+            assert_accessible(driver, "console_live_queue")
+
+            # Keyboard only from the top of the page.
+            driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+            _tab_to(driver, lambda e: e.text == "Interpreter arranged" and e.tag_name == "button")
+            driver.switch_to.active_element.send_keys(Keys.ENTER)
+            wait_until(lambda: not driver.execute_script(_ARRANGE_BUTTONS), 15)
+            assert "Interpreter arranged" in _text(driver, "live")
+            _tab_to(driver, lambda e: e.get_attribute("aria-label") == "Accept chat 1")
+            driver.switch_to.active_element.send_keys(Keys.ENTER)
+            wait_until(lambda: "/console/live/" in driver.current_url, 15)
+            assert fake.paused(CID)
+
+            # The person's button press reads as what they saw, with the English beside it.
+            wait_until(lambda: "Accepted by you" in _text(driver, "chat-state"), 15)
+            wait_until(
+                lambda: (
+                    "Person: Chuyện xảy ra với tôi (English: It happened to me)"
+                    in _text(driver, "transcript")
+                ),
+                15,
+            )
+            assert "/inform" not in driver.find_element(By.TAG_NAME, "body").text
+            assert "interpreter arranged" in _text(driver, "chat-meta")
+            assert not driver.find_element(By.ID, "accept").is_displayed()
+
+            # A prepared message, chosen by its English title, goes out in Vietnamese.
+            driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+            choose = _tab_to(driver, lambda e: e.get_attribute("id") == "canned")
+            choose.send_keys(Keys.ARROW_DOWN)
+            assert choose.get_attribute("value") == "are_you_safe"
+            choose.send_keys(Keys.TAB)
+            assert driver.switch_to.active_element.get_attribute("id") == "send-canned"
+            driver.switch_to.active_element.send_keys(Keys.ENTER)
+            safe_vi = canned_text("are_you_safe", "vi")
+            wait_until(lambda: (CID, "utter_operator_message", safe_vi) in fake.executed, 15)
+            safe_en = canned_text("are_you_safe", "en")
+            wait_until(
+                lambda: f"You: {safe_vi} (English: {safe_en})" in _text(driver, "transcript"), 15
+            )
+            assert_accessible(driver, "console_live_chat")
+
+            # Hand back: the page says so and offers the way back to the queue.
+            _tab_to(driver, lambda e: e.get_attribute("id") == "handback")
+            driver.switch_to.active_element.send_keys(Keys.ENTER)
+            wait_until(lambda: "handed back" in _text(driver, "chat-state"), 15)
+            wait_until(lambda: driver.switch_to.active_element.get_attribute("id") == "back", 15)
+            assert not fake.paused(CID)
+            assert driver.find_element(By.ID, "send").get_attribute("disabled")
+            assert not driver.find_element(By.ID, "handback").is_displayed()
+            assert_accessible(driver, "console_live_chat_ended")
+            driver.switch_to.active_element.send_keys(Keys.ENTER)
+            wait_until(lambda: driver.current_url.rstrip("/").endswith("/console"), 15)
+            errors = [
+                e
+                for e in driver.get_log("browser")
+                if e["level"] == "SEVERE" and "favicon" not in e["message"]
+            ]
+            assert not errors, errors
+    finally:
+        driver.quit()
