@@ -12,7 +12,13 @@ import pytest
 import sqlalchemy as sa
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -167,9 +173,13 @@ async def test_plain_rows_from_rasas_own_store_are_read_and_then_encrypted(tmp_p
     assert tracker is not None and tracker.get_slot("description") == SECRET
     engine = tracker_events.tracker_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
     assert engine is not None
-    assert tracker_events.reencrypt_events(engine, keyring) == len(raw_rows(tmp_path / "tracker.db"))
+    assert tracker_events.reencrypt_events(engine, keyring) == len(
+        raw_rows(tmp_path / "tracker.db")
+    )
     rows = raw_rows(tmp_path / "tracker.db")
-    assert all(r[6].startswith(tracker_events.PREFIX) and r[4] is None and r[5] is None for r in rows)
+    assert all(
+        r[6].startswith(tracker_events.PREFIX) and r[4] is None and r[5] is None for r in rows
+    )
     tracker = await store.retrieve("web-old")
     assert tracker is not None and tracker.get_slot("description") == SECRET
 
@@ -222,9 +232,11 @@ async def test_postgresql_round_trip_by_url() -> None:
         tracker = await store.retrieve(sender)
         assert tracker is not None and tracker.get_slot("phone") == PHONE
         with engine.connect() as conn:
-            data = conn.execute(
-                sa.text("SELECT data FROM events WHERE sender_id=:s"), {"s": sender}
-            ).scalars().all()
+            data = (
+                conn.execute(sa.text("SELECT data FROM events WHERE sender_id=:s"), {"s": sender})
+                .scalars()
+                .all()
+            )
         assert data and all(d.startswith(tracker_events.PREFIX) and SECRET not in d for d in data)
         keyring.rotate()
         assert tracker_events.reencrypt_events(engine, keyring) >= len(data)
@@ -243,7 +255,9 @@ def test_a_value_error_while_saving_never_exits_the_server(tmp_path, monkeypatch
     from bot.crypto import Keyring
     from bot.tracker_store import EncryptedSQLTrackerStore
 
-    store = EncryptedSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"), keyring=Keyring.generate())
+    store = EncryptedSQLTrackerStore(
+        dialect="sqlite", db=str(tmp_path / "t.db"), keyring=Keyring.generate()
+    )
     with pytest.raises(ValueError):
         with store.session_scope():
             raise ValueError("bad data")
@@ -296,15 +310,26 @@ forms:
 WORD = "Invented Lantern 4242"
 
 
-def _answer_secret(tracker: DialogueStateTracker, slot: str, text: str, *, clear: bool = True) -> None:
+def _answer_secret(
+    tracker: DialogueStateTracker, slot: str, text: str, *, clear: bool = True
+) -> None:
     """One turn as Rasa logs it: the question asked, the answer, the form's slot events."""
     from rasa.shared.core.events import ActiveLoop
 
     tracker.update(ActiveLoop("access_form"))
     tracker.update(SlotSet("requested_slot", slot))
     tracker.update(ActionExecuted("action_listen"))
-    tracker.update(UserUttered(text, {"name": "inform", "confidence": 0.9}, parse_data={
-        "text": text, "intent": {"name": "inform", "confidence": 0.9}, "entities": []}))
+    tracker.update(
+        UserUttered(
+            text,
+            {"name": "inform", "confidence": 0.9},
+            parse_data={
+                "text": text,
+                "intent": {"name": "inform", "confidence": 0.9},
+                "entities": [],
+            },
+        )
+    )
     tracker.update(ActionExecuted("action_extract_slots"))
     tracker.update(SlotSet(slot, text))  # Rasa's from_text mapping
     tracker.update(ActionExecuted("access_form"))
@@ -315,7 +340,9 @@ def _answer_secret(tracker: DialogueStateTracker, slot: str, text: str, *, clear
 
 
 @pytest.mark.parametrize("slot", ["access_new_secret", "access_secret", "draft_secret"])
-async def test_a_secret_word_never_reaches_the_stored_conversation(tmp_path: Path, slot: str) -> None:
+async def test_a_secret_word_never_reaches_the_stored_conversation(
+    tmp_path: Path, slot: str
+) -> None:
     keyring = Keyring.generate()
     store = EncryptedSQLTrackerStore(
         domain=SECRET_DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"), keyring=keyring
@@ -343,7 +370,10 @@ async def test_a_secret_word_never_reaches_the_stored_conversation(tmp_path: Pat
     assert "my report abcd-2345" in blob and "a later answer" in blob  # other messages kept
     again = await store.retrieve("chat-secret")
     assert again is not None
-    assert all(again.get_slot(name) is None for name in ("access_new_secret", "access_secret", "draft_secret"))
+    assert all(
+        again.get_slot(name) is None
+        for name in ("access_new_secret", "access_secret", "draft_secret")
+    )
 
 
 async def test_a_button_at_the_secret_question_is_kept_as_it_is(tmp_path: Path) -> None:
@@ -356,3 +386,110 @@ async def test_a_button_at_the_secret_question_is_kept_as_it_is(tmp_path: Path) 
     _answer_secret(tracker, "access_new_secret", WORD)
     events = list(tracker.events)
     assert redact_secrets(events) == 2 and WORD not in json.dumps([e.as_dict() for e in events])
+
+
+# -- the per-turn cost does not grow with the conversation (issue #13) -------------------------
+
+
+class RecordingBroker:
+    """An event broker that keeps what it is given (an event broker is configured in production:
+    RabbitMQ)."""
+
+    def __init__(self) -> None:
+        self.published: list[dict] = []
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+
+def _long_tracker(sender: str, turns: int) -> DialogueStateTracker:
+    tracker = make_tracker(sender)
+    for i in range(turns):
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered(f"invented detail {i}", {"name": "inform", "confidence": 0.9}))
+        tracker.update(SlotSet("description", f"invented detail {i}"))
+    return tracker
+
+
+async def test_a_save_decrypts_nothing_and_publishes_only_the_new_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rasa's TrackerStore.stream_events reloads (decrypts) the whole stored conversation on every
+    save to find the new events; ours takes them from the count of stored rows."""
+    broker = RecordingBroker()
+    store = EncryptedSQLTrackerStore(
+        domain=DOMAIN,
+        dialect="sqlite",
+        db=str(tmp_path / "tracker.db"),
+        keyring=Keyring.generate(),
+        event_broker=broker,  # type: ignore[arg-type]
+    )
+    tracker = _long_tracker("web-long", 40)
+    await store.save(tracker)
+    assert len(broker.published) == len(tracker.events)
+    assert {e["sender_id"] for e in broker.published} == {"web-long"}
+
+    tracker = await store.retrieve("web-long")
+    assert tracker is not None
+    stored = len(raw_rows(tmp_path / "tracker.db"))
+    opened: list[int] = []
+    real_open = tracker_events.open_event
+
+    def counting_open(*args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(1)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr("bot.tracker_store.open_event", counting_open)
+    broker.published.clear()
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("one more invented detail", {"name": "inform", "confidence": 0.9}))
+    await store.save(tracker)
+
+    assert opened == []  # nothing was decrypted to save
+    assert [e["event"] for e in broker.published] == ["action", "user"]
+    assert broker.published[1]["text"] == "one more invented detail"
+    assert len(raw_rows(tmp_path / "tracker.db")) == stored + 2
+    # The public stream_events publishes what is not stored yet, and nothing once it is.
+    broker.published.clear()
+    await store.stream_events(tracker)
+    assert broker.published == []
+
+
+async def test_a_save_of_many_events_binds_each_row_to_its_own_id(tmp_path: Path) -> None:
+    """The rows of one save get their ids in one flush; each ciphertext is bound to its row."""
+    keyring = Keyring.generate()
+    store = make_store(tmp_path, keyring)
+    tracker = _long_tracker("web-batch", 10)
+    await store.save(tracker)
+    rows = raw_rows(tmp_path / "tracker.db")
+    assert len(rows) == len(tracker.events)
+    assert len({row[0] for row in rows}) == len(rows)
+    for row_id, sender, type_name, _, _, _, data in rows:
+        opened = tracker_events.open_event(keyring, sender, row_id, type_name, data)
+        assert opened["event"] == type_name
+    # Swapping two rows' ciphertexts makes both unreadable (each is bound to its id).
+    first, second = rows[3], rows[4]
+    with pytest.raises(DecryptionError):
+        tracker_events.open_event(keyring, first[1], first[0], second[2], second[6])
+
+
+async def test_events_are_read_back_as_rasa_reads_them(tmp_path: Path) -> None:
+    """Our event reader (one class lookup per type) rebuilds the same tracker as Rasa's
+    DialogueStateTracker.from_dict on the same stored events."""
+    from bot.tracker_store import deserialise_events
+
+    store = make_store(tmp_path, Keyring.generate())
+    tracker = _long_tracker("web-same", 5)
+    tracker.update(
+        BotUttered("invented reply", {"buttons": [{"title": "Yes", "payload": "/affirm"}]})
+    )
+    await store.save(tracker)
+    ours = await store.retrieve_full_tracker("web-same")
+    assert ours is not None
+    dumped = [event.as_dict() for event in tracker.events]
+    rasas = DialogueStateTracker.from_dict("web-same", dumped, DOMAIN.slots)
+    assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in rasas.events]
+    assert ours.current_slot_values() == rasas.current_slot_values()
+    assert deserialise_events([{"no": "event"}]) == []
+    with pytest.raises(ValueError):
+        deserialise_events([{"event": "not_an_event_type"}])
