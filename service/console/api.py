@@ -522,8 +522,10 @@ async def admin_user_active(request: web.Request) -> web.Response:
 
 @roles("admin", "operator")
 async def admin_hours(request: web.Request) -> web.Response:
-    """Opening hours and closures in force."""
-    return web.json_response(await state_of(request).run(hours_as_dict))
+    """Opening hours and closures in force, whether open now and the override in force."""
+    state = state_of(request)
+    now = state.now()
+    return web.json_response(await state.run(lambda s: hours_as_dict(s, now)))
 
 
 @roles("admin")
@@ -554,9 +556,11 @@ async def admin_hours_save(request: web.Request) -> web.Response:
             region=region,
             closures=closures,
             user_id=admin.id,
+            commit=False,
         )
-        accounts.audit(session, admin.id, "admin.hours", None, now=now)
-        return hours_as_dict(session)
+        accounts.audit(session, admin.id, "admin.hours", None, now=now, commit=False)
+        session.commit()
+        return hours_as_dict(session, now)
 
     try:
         return web.json_response(await state.run(work))
