@@ -90,6 +90,7 @@ def test_operator_takes_a_vietnamese_chat_by_keyboard_with_a_prepared_reply(
             wait_until(lambda: "online" in _text(driver, "presence"), 15)
             row = _text(driver, "live")
             assert "Waiting" in row and "Web chat" in row and "Needed" in row
+            assert "less than a minute" in row  # how long, in words
             assert_accessible(driver, "console_live_queue")
 
             # Keyboard only from the top of the page.
@@ -131,6 +132,20 @@ def test_operator_takes_a_vietnamese_chat_by_keyboard_with_a_prepared_reply(
                 lambda: f"You: {safe_vi} (English: {safe_en})" in _text(driver, "transcript"), 15
             )
             assert_accessible(driver, "console_live_chat")
+
+            # Back on the queue, the person's next message shows as "New message" until the
+            # operator opens the chat again.
+            _tab_to(driver, lambda e: e.text == "Queue" and e.tag_name == "a")
+            driver.switch_to.active_element.send_keys(Keys.ENTER)
+            wait_until(lambda: "With you" in _text(driver, "live"), 15)
+            assert "New message" not in _text(driver, "live")
+            fake.person_says(CID, "Invented: vâng, tôi an toàn")
+            wait_until(lambda: "New message" in _text(driver, "live"), 15)
+            assert_accessible(driver, "console_live_queue_new_message")
+            driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+            _tab_to(driver, lambda e: e.get_attribute("aria-label") == "Open chat 1")
+            driver.switch_to.active_element.send_keys(Keys.ENTER)
+            wait_until(lambda: "Person: Invented: vâng, tôi an toàn" in _text(driver, "transcript"))
 
             # Hand back: the page says so and offers the way back to the queue.
             _tab_to(driver, lambda e: e.get_attribute("id") == "handback")
