@@ -5,7 +5,9 @@ titles, in the English order). The domain keeps ONE entry per response holding e
 (Rasa merges split domain files as plain dicts, so a per-language domain file would silently
 override another): the English variation without a condition, then one variation per language
 with `condition: [{type: slot, name: language, value: <code>}]`. This script regenerates those
-conditional variations; English, payloads and comments are left as they are.
+conditional variations; English, payloads and comments are left as they are. The English
+variation's ``custom`` payload (a marker for the web widget, e.g. the handoff state) is copied to
+every language: it carries no words.
 
     python -m scripts.build_domain          # rewrite domain/*.yml
     python -m scripts.build_domain --check  # exit 1 if the domain is out of date (used by tests)
@@ -14,6 +16,7 @@ conditional variations; English, payloads and comments are left as they are.
 from __future__ import annotations
 
 import argparse
+import copy
 import io
 import sys
 from pathlib import Path
@@ -75,6 +78,8 @@ def build(check: bool = False) -> list[str]:
                         {"title": titles[i] if i < len(titles) else b["title"], "payload": b["payload"]}
                         for i, b in enumerate(english["buttons"])
                     ]
+                if english.get("custom"):
+                    variation["custom"] = copy.deepcopy(english["custom"])
                 variation["condition"] = [{"type": "slot", "name": "language", "value": code}]
                 kept.append(variation)
             variations.clear()

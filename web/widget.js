@@ -20,6 +20,15 @@
  * session_persistence on: the session id lives in sessionStorage so a reload continues the same
  * conversation, and the transcript is re-rendered from sessionStorage.
  *
+ * Talking to a person: the handoff responses carry a marker (domain/people.yml `custom`, emitted by
+ * Rasa's socket.io output as a bot_uttered message of its own, right after the response's text):
+ * {"handoff": "waiting"} (queued), {"handoff": "live"} (a team member joined), {"handoff": "ended"}
+ * (left, timed out, closed, handed back) and {"handoff": "live", "from": "operator"} after each
+ * team member's message. While a person is expected nothing shows "Typing…" (the assistant does
+ * not answer for them); while one is live, each message is held until its marker says who sent
+ * it, so a team member's words are shown and announced as theirs ("Team member:"), never as the
+ * assistant's. Text channels drop custom payloads (channels/twilio_channel.py, telegram_channel.py).
+ *
  * Erasure: "Exit quickly" (button, or Esc twice) sends the session id with navigator.sendBeacon
  * (the page leaves at once; the browser delivers the beacon after) and wipes the screen and
  * storage. A typed "exit"/"stop" is erased by the bot, which then sends {"erased": true}: the
@@ -42,6 +51,7 @@
   const SESSION_KEY = STORAGE_PREFIX + "session";
   const TRANSCRIPT_KEY = STORAGE_PREFIX + "transcript";
   const GREETED_KEY = STORAGE_PREFIX + "greeted";
+  const HANDOFF_KEY = STORAGE_PREFIX + "handoff";
   const DEFAULT_INIT_PAYLOAD = "/greet";
   const ERASE_PATH = "webhooks/socketio/erase";
   const MAX_TRANSCRIPT = 300;
@@ -49,6 +59,11 @@
   const ESC_WINDOW_MS = 1500;
   const LOST_NOTICE_DELAY_MS = 1500;
   const TYPING_TIMEOUT_MS = 20000;
+  // A message during a live chat waits at most this long for the marker saying who sent it (the
+  // marker follows at once on the same socket; this only covers a marker that never comes).
+  const HOLD_MS = 1500;
+  // The handoff states a marker can set ("" = the assistant alone).
+  const HANDOFF_STATES = { waiting: "waiting", live: "live", ended: "" };
 
   // Our language codes (bot/languages.yml) for browser language tags. The first browser language
   // we support wins; none supported gives no hint (null) and English UI text.
@@ -69,6 +84,7 @@
       connectionLost: "The connection dropped. We are reconnecting — please wait a moment.",
       reconnected: "Connected again.", open: "Chat", close: "Minimise chat",
       you: "You:", bot: "Assistant:",
+      operator: "Team member", operatorSr: "Team member:",
     },
     "zh-Hans": {
       title: "聊天", inputLabel: "你的消息", placeholder: "输入消息…", send: "发送",
@@ -76,6 +92,7 @@
       connectionLost: "连接中断了，正在重新连接，请稍等。",
       reconnected: "已重新连接。", open: "聊天", close: "收起聊天",
       you: "你：", bot: "助手：",
+      operator: "工作人员", operatorSr: "工作人员：",
     },
     "zh-Hant": {
       title: "聊天", inputLabel: "你的訊息", placeholder: "輸入訊息…", send: "傳送",
@@ -83,6 +100,7 @@
       connectionLost: "連線中斷了，正在重新連線，請稍候。",
       reconnected: "已重新連線。", open: "聊天", close: "收起聊天",
       you: "你：", bot: "助理：",
+      operator: "工作人員", operatorSr: "工作人員：",
     },
     "vi": {
       title: "Trò chuyện", inputLabel: "Tin nhắn của bạn", placeholder: "Nhập tin nhắn…",
@@ -90,6 +108,7 @@
       connectionLost: "Mất kết nối. Đang kết nối lại, vui lòng chờ một chút.",
       reconnected: "Đã kết nối lại.", open: "Trò chuyện", close: "Thu nhỏ",
       you: "Bạn:", bot: "Trợ lý:",
+      operator: "Nhân viên hỗ trợ", operatorSr: "Nhân viên hỗ trợ:",
     },
     "ko": {
       title: "채팅", inputLabel: "메시지", placeholder: "메시지를 입력하세요…", send: "보내기",
@@ -97,6 +116,7 @@
       connectionLost: "연결이 끊어졌습니다. 다시 연결하는 중이니 잠시만 기다려 주세요.",
       reconnected: "다시 연결되었습니다.", open: "채팅", close: "채팅 최소화",
       you: "나:", bot: "도우미:",
+      operator: "상담원", operatorSr: "상담원:",
     },
     "ja": {
       title: "チャット", inputLabel: "メッセージ", placeholder: "メッセージを入力…", send: "送信",
@@ -104,6 +124,7 @@
       connectionLost: "接続が切れました。再接続しています。少々お待ちください。",
       reconnected: "再接続しました。", open: "チャット", close: "チャットを閉じる",
       you: "あなた：", bot: "アシスタント：",
+      operator: "スタッフ", operatorSr: "スタッフ：",
     },
     "th": {
       title: "แชท", inputLabel: "ข้อความของคุณ", placeholder: "พิมพ์ข้อความ…", send: "ส่ง",
@@ -111,6 +132,7 @@
       connectionLost: "การเชื่อมต่อขาดหาย กำลังเชื่อมต่อใหม่ โปรดรอสักครู่",
       reconnected: "เชื่อมต่อแล้ว", open: "แชท", close: "ย่อแชท",
       you: "คุณ:", bot: "ผู้ช่วย:",
+      operator: "เจ้าหน้าที่", operatorSr: "เจ้าหน้าที่:",
     },
     "tl": {
       title: "Chat", inputLabel: "Ang mensahe mo", placeholder: "I-type ang mensahe mo…",
@@ -119,6 +141,7 @@
       connectionLost: "Naputol ang koneksyon. Kumokonekta ulit, sandali lang.",
       reconnected: "Nakakonekta na ulit.", open: "Chat", close: "Isara ang chat",
       you: "Ikaw:", bot: "Katulong:",
+      operator: "Miyembro ng team", operatorSr: "Miyembro ng team:",
     },
     "ms": {
       title: "Sembang", inputLabel: "Mesej anda", placeholder: "Taip mesej anda…", send: "Hantar",
@@ -126,6 +149,7 @@
       connectionLost: "Sambungan terputus. Sedang menyambung semula, sila tunggu sebentar.",
       reconnected: "Sudah bersambung semula.", open: "Sembang", close: "Kecilkan sembang",
       you: "Anda:", bot: "Pembantu:",
+      operator: "Ahli pasukan", operatorSr: "Ahli pasukan:",
     },
     "id": {
       title: "Obrolan", inputLabel: "Pesan Anda", placeholder: "Ketik pesan Anda…", send: "Kirim",
@@ -133,6 +157,7 @@
       connectionLost: "Koneksi terputus. Sedang menyambung kembali, mohon tunggu sebentar.",
       reconnected: "Tersambung kembali.", open: "Obrolan", close: "Perkecil obrolan",
       you: "Anda:", bot: "Asisten:",
+      operator: "Anggota tim", operatorSr: "Anggota tim:",
     },
     "my": {
       title: "ချတ်", inputLabel: "သင့်စာ", placeholder: "စာရိုက်ပါ…", send: "ပို့ရန်",
@@ -140,6 +165,7 @@
       connectionLost: "ချိတ်ဆက်မှု ပြတ်သွားပါသည်။ ပြန်လည်ချိတ်ဆက်နေပါသည်၊ ခဏစောင့်ပါ။",
       reconnected: "ပြန်လည်ချိတ်ဆက်ပြီးပါပြီ။", open: "ချတ်", close: "ချတ်ကို ချုံ့ရန်",
       you: "သင်:", bot: "အကူ:",
+      operator: "အဖွဲ့ဝင်", operatorSr: "အဖွဲ့ဝင်:",
     },
     "km": {
       title: "ជជែក", inputLabel: "សាររបស់អ្នក", placeholder: "វាយសាររបស់អ្នក…", send: "ផ្ញើ",
@@ -147,6 +173,7 @@
       connectionLost: "ការតភ្ជាប់បានដាច់។ កំពុងតភ្ជាប់ឡើងវិញ សូមរង់ចាំបន្តិច។",
       reconnected: "បានតភ្ជាប់ឡើងវិញ។", open: "ជជែក", close: "បង្រួមការជជែក",
       you: "អ្នក:", bot: "ជំនួយការ:",
+      operator: "សមាជិកក្រុម", operatorSr: "សមាជិកក្រុម:",
     },
   };
 
@@ -258,6 +285,9 @@
     this.lostTimer = null;
     this.lostShown = false;
     this.typingTimer = null;
+    this.handoff = HANDOFF_STATES[storageGet(HANDOFF_KEY, "")] || "";
+    this.held = []; // Messages of a live chat waiting for their marker.
+    this.holdTimer = null;
     this.lastEsc = 0;
     this.greeted = Boolean(storageGet(GREETED_KEY, false));
   }
@@ -376,9 +406,17 @@
 
   Chat.prototype.renderEntry = function (entry, index) {
     const mine = entry.who === "user";
-    const bubble = el("div", { className: "esea-msg " + (mine ? "esea-user" : "esea-bot") }, [
-      el("span", { className: "esea-sr-only", text: mine ? this.t.you : this.t.bot }),
+    const who = mine ? "user" : entry.who === "operator" ? "operator" : "bot";
+    const prefix = { user: this.t.you, operator: this.t.operatorSr, bot: this.t.bot }[who];
+    const bubble = el("div", { className: "esea-msg esea-" + who }, [
+      el("span", { className: "esea-sr-only", text: prefix }),
     ]);
+    if (who === "operator") {
+      // Seen, not read twice: the screen-reader prefix above already says who is writing.
+      bubble.appendChild(el("span", {
+        className: "esea-from", "aria-hidden": "true", text: this.t.operator,
+      }));
+    }
     if (entry.text) bubble.appendChild(el("span", { className: "esea-text", text: entry.text }));
     if (entry.image) {
       bubble.appendChild(el("img", { className: "esea-image", src: entry.image, alt: "" }));
@@ -436,7 +474,8 @@
   };
 
   Chat.prototype.emit = function (message, silent) {
-    if (!silent) this.showTyping(true);
+    // Waiting for or talking to a person: the assistant will not answer, so no "Typing…".
+    if (!silent && !this.handoff) this.showTyping(true);
     const send = () => {
       this.socket.emit("user_uttered", {
         message: message,
@@ -473,7 +512,42 @@
       const src = String(attachment.payload.src || "");
       if (/^https:\/\//.test(src)) entry.image = src;
     }
-    if (entry.text || entry.buttons || entry.image) this.addEntry(entry);
+    if (!(entry.text || entry.buttons || entry.image)) {
+      this.onMarker(data);
+      return;
+    }
+    if (this.handoff === "live") this.hold(entry);
+    else this.addEntry(entry);
+  };
+
+  /** A handoff marker (see the header): who sent the held messages, and the new state. */
+  Chat.prototype.onMarker = function (data) {
+    if (!Object.prototype.hasOwnProperty.call(HANDOFF_STATES, data.handoff)) return;
+    const fromOperator = data.from === "operator";
+    this.release(fromOperator ? "operator" : "bot");
+    // A person has the chat now: the assistant's choices on screen would go to nobody (its open
+    // question is asked again when the chat is handed back).
+    if (data.handoff === "live" && this.handoff !== "live") this.closeChoices();
+    this.handoff = HANDOFF_STATES[data.handoff];
+    storageSet(HANDOFF_KEY, this.handoff);
+    if (this.handoff) this.showTyping(false);
+  };
+
+  Chat.prototype.hold = function (entry) {
+    this.held.push(entry);
+    if (!this.holdTimer) {
+      // No marker came: during a live chat the messages are the team member's.
+      this.holdTimer = setTimeout(() => this.release("operator"), HOLD_MS);
+    }
+  };
+
+  Chat.prototype.release = function (who) {
+    clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    this.held.splice(0).forEach((entry) => {
+      entry.who = who;
+      this.addEntry(entry);
+    });
   };
 
   /**
@@ -489,6 +563,10 @@
     const said = this.transcript.slice(lastUser + 1).filter((entry) => entry.who === "bot");
     this.transcript = [];
     this.pending = [];
+    this.held = [];
+    clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    this.handoff = "";
     this.log.textContent = "";
     wipeStorage();
     if (this.sessionId) storageSet(SESSION_KEY, this.sessionId);

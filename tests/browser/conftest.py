@@ -210,6 +210,18 @@ class FakeRasa:
         """Payloads of the recorded events called ``name``, oldest first."""
         return [data for event, data in list(self.events) if event == name]
 
+    def say(self, room: str, *messages: dict[str, Any]) -> None:
+        """Emits ``bot_uttered`` messages to a session's room, in order, from the test's thread
+        (as Rasa does for a response the console executes, e.g. an operator's words + marker)."""
+        assert self._loop is not None and self._sio is not None
+        sio = self._sio
+
+        async def emit() -> None:
+            for message in messages:
+                await sio.emit("bot_uttered", message, room=room)
+
+        asyncio.run_coroutine_threadsafe(emit(), self._loop).result(timeout=10)
+
     def _build(self) -> web.Application:
         sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*")
         self._sio = sio
