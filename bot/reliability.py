@@ -45,7 +45,7 @@ applies its own length limit to it.
 Over-long messages at the door
 ------------------------------
 ``MessageProcessor.handle_message`` refuses a message over ``MAX_MESSAGE_CHARS`` characters
-(channels/common) before the dialogue: the person hears ``utter_message_too_long`` in their
+(channels/limits) before the dialogue: the person hears ``utter_message_too_long`` in their
 language (the ``language`` slot of the stored tracker, read only, else the channel's language
 hint), and nothing is logged, stored or changed: the form still waits for the same answer. The
 REST channel answers such a message 413 itself (channels/rest_channel); this covers every other
@@ -88,7 +88,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.training_data.message import Message
 
-from channels.common import MAX_MESSAGE_CHARS, message_too_long
+from channels.limits import MAX_MESSAGE_CHARS, message_too_long
 
 logger = logging.getLogger(__name__)
 

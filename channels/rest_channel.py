@@ -1,5 +1,5 @@
 """Rasa's REST channel (``/webhooks/rest/webhook``) with our admission control (channels/admission)
-and the size limits at the door (channels/common): a body over ``MAX_REQUEST_BYTES`` and a
+and the size limits at the door (channels/limits): a body over ``MAX_REQUEST_BYTES`` and a
 message over ``MAX_MESSAGE_CHARS`` characters are answered 413 before anything reaches the
 dialogue.
 
@@ -21,7 +21,7 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 
 from channels.admission import bounded
-from channels.common import MAX_MESSAGE_CHARS, cap_request_size, message_too_long
+from channels.limits import MAX_MESSAGE_CHARS, cap_request_size, message_too_long
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 from channels.admission import bounded
-from channels.common import MAX_REQUEST_BYTES, cap_request_size
+from channels.limits import MAX_REQUEST_BYTES, cap_request_size
 from channels.quick_exit import add_erase_route
 
 logger = logging.getLogger(__name__)

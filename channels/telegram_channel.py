@@ -28,40 +28,32 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
+from rasa.core.channels.channel import OutputChannel
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import TelegramError
 
-from channels.admission import bounded
-from channels.common import (
+from channels.credentials import CredentialSettings
+from channels.metadata import build_metadata, language_hint_from_locale
+from channels.payloads import (
     CHANGE_LANGUAGE_PAYLOAD,
     EMPTY_MESSAGE,
     EVIDENCE_RECEIVED,
     GREET_PAYLOAD,
-    IMAGE_TYPES,
     STOP_PAYLOAD,
     UNSUPPORTED_MEDIA,
-    BackgroundTasks,
-    ChannelStore,
-    KeyedLocks,
-    Option,
-    body_too_large,
-    build_metadata,
-    cap_request_size,
-    channel_parts,
     inform_payload,
-    language_hint_from_locale,
-    options_from_buttons,
     sanitise_text,
-    split_long,
 )
+from channels.render import Option, split_long
+from channels.store import ChannelStore
+from channels.webhook import IMAGE_TYPES, Delivery, Turn, WebhookInput, WebhookOutput
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +66,7 @@ STATE_CALLBACKS = "callbacks"
 TELEGRAM_MAX_CHARS = 4096
 
 
-def telegram_messages(
-    text: str, options: Sequence[Option] = ()
-) -> list[tuple[str, list[Option]]]:
+def telegram_messages(text: str, options: Sequence[Option] = ()) -> list[tuple[str, list[Option]]]:
     """The Telegram messages for one bot message: (text, inline keyboard options) in order.
 
     Text over Telegram's 4,096 characters is split on paragraph, line and sentence boundaries; the
@@ -86,6 +76,8 @@ def telegram_messages(
     if not parts:
         parts = ["…"] if options else []
     return [(part, list(options) if i == len(parts) - 1 else []) for i, part in enumerate(parts)]
+
+
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 COMMANDS = {"/start": GREET_PAYLOAD, "/stop": STOP_PAYLOAD, "/language": CHANGE_LANGUAGE_PAYLOAD}
 
@@ -100,19 +92,12 @@ def quiet_http_loggers() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def _configured(value: Any) -> str | None:
-    """Returns a credential value, or None if empty or an unexpanded ``${VAR}``."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    if not text or (text.startswith("${") and text.endswith("}")):
-        return None
-    return text
-
-
 @dataclass(frozen=True)
-class TelegramConfig:
+class TelegramConfig(CredentialSettings):
     """Settings of the Telegram channel (from credentials.yml)."""
+
+    MISSING = "token/secret_token missing or invalid"
+    ALIASES = {"token": "access_token", "secret_token": "webhook_secret"}
 
     token: str
     secret_token: str
@@ -127,28 +112,13 @@ class TelegramConfig:
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any]) -> TelegramConfig | None:
-        """Reads the credentials.yml section.
+        """Reads the credentials.yml section; None also when the secret is not one Telegram takes.
 
         Args:
             credentials: The section (values may be unexpanded ``${VAR}``).
-
-        Returns:
-            The config, or None when the token or a valid webhook secret is missing.
         """
-        token = _configured(credentials.get("token") or credentials.get("access_token"))
-        secret = _configured(credentials.get("secret_token") or credentials.get("webhook_secret"))
-        if not token or not secret or not _SECRET_RE.match(secret):
-            return None
-        return cls(
-            token=token,
-            secret_token=secret,
-            webhook_url=_configured(credentials.get("webhook_url")),
-            base_url=_configured(credentials.get("base_url")),
-            base_file_url=_configured(credentials.get("base_file_url")),
-            photo_max_bytes=int(
-                _configured(credentials.get("photo_max_bytes")) or 10 * 1024 * 1024
-            ),
-        )
+        config = super().from_credentials(credentials)
+        return config if config is not None and _SECRET_RE.match(config.secret_token) else None
 
     def make_bot(self) -> Bot:
         """Creates the python-telegram-bot ``Bot`` (no network call)."""
@@ -179,7 +149,7 @@ def callback_data_for(payload: str) -> str:
     return CALLBACK_PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
 
 
-class TelegramOutput(OutputChannel):
+class TelegramOutput(WebhookOutput[int]):
     """Sends bot messages to the Telegram chat behind a pseudonym."""
 
     @classmethod
@@ -197,7 +167,7 @@ class TelegramOutput(OutputChannel):
         self._bot = bot
         self._store = store
 
-    async def _chat_id(self, recipient_id: str) -> int | None:
+    async def recipient(self, recipient_id: str) -> int | None:
         """Looks up the chat id of a pseudonym."""
         address = await self._store.lookup_address(CHANNEL, recipient_id)
         if address is None:
@@ -212,21 +182,15 @@ class TelegramOutput(OutputChannel):
         except TelegramError as exc:
             logger.error("Telegram API call failed: %s", type(exc).__name__)
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+    async def deliver_text(self, to: int, recipient_id: str, text: str) -> None:
         """Sends text (split above Telegram's 4096 characters)."""
-        chat_id = await self._chat_id(recipient_id)
-        if chat_id is None:
-            return
         for part, _none in telegram_messages(text):
-            await self._call(self._bot.send_message(chat_id=chat_id, text=part))
+            await self._call(self._bot.send_message(chat_id=to, text=part))
 
-    async def send_text_with_buttons(self, recipient_id: str, text: str,
-                                     buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+    async def deliver_prompt(
+        self, to: int, recipient_id: str, text: str, options: list[Option]
+    ) -> None:
         """Sends the prompt with an inline keyboard, one button per row."""
-        chat_id = await self._chat_id(recipient_id)
-        if chat_id is None:
-            return
-        options = options_from_buttons(buttons)
         long_ones = {
             callback_data_for(o.payload): o.payload
             for o in options
@@ -238,68 +202,44 @@ class TelegramOutput(OutputChannel):
             await self._store.set_state(CHANNEL, recipient_id, STATE_CALLBACKS, known)
         for part, keys in telegram_messages(text, options):
             if not keys:
-                await self._call(self._bot.send_message(chat_id=chat_id, text=part))
+                await self._call(self._bot.send_message(chat_id=to, text=part))
                 continue
             keyboard = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(o.title, callback_data=callback_data_for(o.payload))]
-                 for o in keys]
+                [
+                    [InlineKeyboardButton(o.title, callback_data=callback_data_for(o.payload))]
+                    for o in keys
+                ]
             )
-            await self._call(
-                self._bot.send_message(chat_id=chat_id, text=part, reply_markup=keyboard)
-            )
+            await self._call(self._bot.send_message(chat_id=to, text=part, reply_markup=keyboard))
 
-    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+    async def deliver_image(self, to: int, recipient_id: str, image: str) -> None:
         """Sends an image by URL."""
-        chat_id = await self._chat_id(recipient_id)
-        if chat_id is not None:
-            await self._call(self._bot.send_photo(chat_id=chat_id, photo=image))
-
-    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any],
-                               **kwargs: Any) -> None:
-        """Custom payloads are not shown to people on this channel."""
-        logger.debug("Dropping a custom payload on the Telegram channel")
+        await self._call(self._bot.send_photo(chat_id=to, photo=image))
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(WebhookInput[TelegramConfig, Update]):
     """Webhook for Telegram updates (messages and inline-keyboard callback queries)."""
+
+    provider = PROVIDER
+    settings = TelegramConfig
+
+    def __init__(
+        self, config: TelegramConfig | None, store: ChannelStore | None, bot: Bot | None = None
+    ) -> None:
+        """Creates the channel (disabled without settings or store); ``bot`` is a ready ``Bot``
+        (tests), else one is built from ``config``."""
+        super().__init__(config, store)
+        self.bot = bot or (self.config.make_bot() if self.config else None)
 
     @classmethod
     def name(cls) -> str:
         """Channel name; also the URL prefix (``/webhooks/telegram_ptb/webhook``)."""
         return "telegram_ptb"
 
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """Builds the channel; without credentials it is created disabled, Rasa still starts.
-
-        Args:
-            credentials: The credentials.yml section.
-
-        Returns:
-            The channel.
-        """
-        config = TelegramConfig.from_credentials(credentials or {})
-        return cls(*channel_parts(config, "Telegram", "token/secret_token missing or invalid"))
-
-    def __init__(self, config: TelegramConfig | None, store: ChannelStore | None,
-                 bot: Bot | None = None) -> None:
-        """Creates the channel.
-
-        Args:
-            config: Settings, or None to disable the channel.
-            store: Case store facade, or None to disable the channel.
-            bot: A ready ``Bot`` (tests); built from ``config`` when omitted.
-        """
-        self.config = config if store is not None else None
-        self.store = store
-        self.bot = bot or (self.config.make_bot() if self.config else None)
-        self.tasks = BackgroundTasks()
-        self._locks = KeyedLocks()
-
     @property
     def enabled(self) -> bool:
-        """Whether credentials and store are present."""
-        return self.config is not None and self.store is not None and self.bot is not None
+        """Whether credentials, store and bot are present."""
+        return super().enabled and self.bot is not None
 
     def get_output_channel(self) -> OutputChannel | None:
         """Output channel for proactive messages."""
@@ -307,92 +247,60 @@ class TelegramInput(InputChannel):
             return None
         return TelegramOutput(self.bot, self.store)
 
+    def output_for(self, channel: str) -> OutputChannel:
+        """Replies go to the person's chat."""
+        output = self.get_output_channel()
+        assert output is not None
+        return output
+
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         """Metadata from a webhook request (the sender's Telegram ``language_code``)."""
         data = request.json or {}
         body = data.get("message") or data.get("callback_query") or {}
         user = body.get("from") or {}
-        return build_metadata(CHANNEL, language_hint_from_locale(user.get("language_code")),
-                              "telegram")
+        return build_metadata(
+            CHANNEL, language_hint_from_locale(user.get("language_code")), "telegram"
+        )
 
-    def _is_authentic(self, request: Request) -> bool:
+    def authentic(self, request: Request) -> bool:
         """Constant-time check of the secret Telegram echoes on every webhook call."""
         assert self.config is not None
         given = request.headers.get(SECRET_HEADER, "")
-        return hmac.compare_digest(given.encode("utf-8"),
-                                   self.config.secret_token.encode("utf-8"))
+        return hmac.compare_digest(given.encode("utf-8"), self.config.secret_token.encode("utf-8"))
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Routes: ``GET /`` health, ``POST /webhook`` updates."""
-        bp = Blueprint(f"telegram_ptb_{id(self)}", __name__)
-        on_new_message = bounded(on_new_message)  # acknowledge at once, work within the bound
-        cap_request_size(bp)  # a larger body is refused with 413 before it is read
+    def events(self, request: Request) -> list[Update]:
+        """The update in the request; an unreadable one is dropped (no retry wanted)."""
+        try:
+            update = Update.de_json(request.json, self.bot)
+        except Exception as exc:  # malformed JSON: nothing to process, no retry wanted
+            logger.warning("Unreadable Telegram update: %s", type(exc).__name__)
+            return []
+        return [] if update is None else [update]
 
-        @bp.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            """Health check."""
-            return response.json({"status": "ok" if self.enabled else "disabled"},
-                                 status=200 if self.enabled else 503)
+    def acknowledgement(self) -> HTTPResponse:
+        """An empty JSON object."""
+        return response.json({})
 
-        @bp.route("/webhook", methods=["POST"])
-        async def webhook(request: Request) -> HTTPResponse:
-            """Authenticates, acknowledges at once, processes in the background."""
-            if not self.enabled:
-                return response.text("", status=503)
-            if body_too_large(request.body):  # no Telegram request is anywhere near this
-                return response.text("", status=413)
-            if not self._is_authentic(request):
-                logger.warning("Rejected a Telegram webhook with a missing or wrong secret")
-                return response.text("", status=403)
-            try:
-                update = Update.de_json(request.json, self.bot)
-            except Exception as exc:  # malformed JSON: nothing to process, no retry wanted
-                logger.warning("Unreadable Telegram update: %s", type(exc).__name__)
-                return response.json({})
-            if update is not None:
-                self.tasks.spawn(self._process(update, on_new_message), "telegram-update")
-            return response.json({})
-
-        return bp
-
-    async def _process(self, update: Update,
-                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        """Handles one update after the webhook has been acknowledged."""
-        assert self.store is not None
-        chat = update.effective_chat
+    def identify(self, event: Update) -> Delivery | None:
+        """The update id and chat id of an update from a private chat."""
+        chat = event.effective_chat
         if chat is None or chat.type != "private":
             logger.info("Ignoring a Telegram update outside a private chat")
-            return
-        pseudonym = self.store.pseudonymise(CHANNEL, str(chat.id))
-        # Taken before the first await, so one person's updates run in arrival order.
-        async with self._locks.hold(pseudonym):
-            try:
-                if not await self.store.claim_delivery(PROVIDER, str(update.update_id)):
-                    logger.info("Duplicate Telegram update ignored")
-                    return
-                await self._handle(update, str(chat.id), pseudonym, on_new_message)
-            except Exception as exc:  # never lose the worker; never log content
-                logger.error("Failed to handle a Telegram update: %s", type(exc).__name__)
-                logger.debug("Traceback", exc_info=True)
+            return None
+        return Delivery(str(event.update_id), CHANNEL, str(chat.id))
 
-    async def _handle(self, update: Update, chat_id: str, pseudonym: str,
-                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    def metadata(self, event: Update, delivery: Delivery) -> dict[str, Any]:
+        """The language hint of the sender's Telegram ``language_code``."""
+        user: User | None = event.effective_user
+        hint = language_hint_from_locale(user.language_code if user else None)
+        return build_metadata(CHANNEL, hint, "telegram")
+
+    async def handle(self, event: Update, turn: Turn) -> None:
         """Turns one update into zero or more user messages for Rasa."""
-        assert self.store is not None and self.bot is not None
         store = self.store
-        if await store.lookup_address(CHANNEL, pseudonym) != chat_id:
-            await store.remember_address(CHANNEL, pseudonym, chat_id)
-        user: User | None = update.effective_user
-        metadata = build_metadata(
-            CHANNEL, language_hint_from_locale(user.language_code if user else None), "telegram"
-        )
-        output = TelegramOutput(self.bot, store)
-
-        async def tell(text: str) -> None:
-            await on_new_message(UserMessage(text, output, pseudonym, input_channel=self.name(),
-                                             metadata=dict(metadata)))
-
-        query = update.callback_query
+        assert store is not None
+        pseudonym, tell = turn.pseudonym, turn.tell
+        query = event.callback_query
         if query is not None:
             try:
                 await query.answer()
@@ -406,7 +314,7 @@ class TelegramInput(InputChannel):
                 await tell(data)
             return
 
-        message = update.message
+        message = event.message
         if message is None:  # edits, channel posts, ...: nothing to do
             return
         text = (message.text or message.caption or "").strip()
@@ -431,7 +339,7 @@ class TelegramInput(InputChannel):
         Returns:
             ``evidence_received`` or ``unsupported_media``.
         """
-        assert self.config is not None and self.store is not None and self.bot is not None
+        assert self.config is not None and self.bot is not None
         limit = self.config.photo_max_bytes
         if message.photo:
             photo = max(message.photo, key=lambda p: (p.file_size or 0, p.width * p.height))
@@ -456,10 +364,7 @@ class TelegramInput(InputChannel):
         content_type = next((ct for ct, check in IMAGE_TYPES.items() if check(data)), None)
         if content_type is None or len(data) > limit:
             return UNSUPPORTED_MEDIA
-        try:
-            await self.store.add_evidence(pseudonym, content_type, data)
-        except ValueError as exc:  # EvidenceTooLarge, empty or malformed
-            logger.warning("Evidence refused by the store: %s", type(exc).__name__)
+        if not await self.keep_evidence(pseudonym, content_type, data):
             return UNSUPPORTED_MEDIA
         return EVIDENCE_RECEIVED
 

@@ -24,14 +24,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 import aiohttp
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
+from rasa.core.channels.channel import OutputChannel
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
@@ -39,31 +39,26 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from channels.admission import bounded
-from channels.common import (
+from channels.credentials import CredentialSettings
+from channels.metadata import build_metadata, language_hint_from_phone
+from channels.payloads import (
     EMPTY_MESSAGE,
     EVIDENCE_RECEIVED,
-    IMAGE_TYPES,
     STOP_CONTACT_PAYLOAD,
     UNSUPPORTED_MEDIA,
-    BackgroundTasks,
-    ChannelStore,
-    KeyedLocks,
-    Option,
-    body_too_large,
-    build_metadata,
-    cap_request_size,
-    channel_parts,
     inform_payload,
-    language_hint_from_phone,
-    match_option,
-    options_from_buttons,
-    render_numbered,
     sanitise_text,
+)
+from channels.render import (
+    Option,
+    match_option,
+    render_numbered,
     sms_text,
     split_long,
     split_sms,
 )
+from channels.store import ChannelStore
+from channels.webhook import IMAGE_TYPES, Delivery, Turn, WebhookInput, WebhookOutput
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +77,9 @@ STATE_TEMPLATE_SENT = "template_sent"
 STATE_OPTED_OUT = "opted_out"
 WHATSAPP_WINDOW_SECONDS = 24 * 3600
 WHATSAPP_MAX_CHARS = 1600
+
+#: A webhook's form parameters, every value of each name (Twilio signs them all).
+Form = dict[str, list[str]]
 
 
 def sms_messages(text: str, options: Sequence[Option] = ()) -> list[str]:
@@ -102,19 +100,16 @@ def whatsapp_messages(text: str, options: Sequence[Option] = ()) -> list[str]:
     return [part.strip() for part in split_long(body.strip(), WHATSAPP_MAX_CHARS) if part.strip()]
 
 
-def _configured(value: Any) -> str | None:
-    """Returns a credential value, or None if empty or an unexpanded ``${VAR}``."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    if not text or (text.startswith("${") and text.endswith("}")):
-        return None
-    return text
+def _first(params: Form, name: str) -> str:
+    """The first value of a form parameter, or ""."""
+    return (params.get(name) or [""])[0]
 
 
 @dataclass(frozen=True)
-class TwilioConfig:
+class TwilioConfig(CredentialSettings):
     """Settings of the Twilio channel (from credentials.yml)."""
+
+    MISSING = "account_sid/auth_token not configured"
 
     account_sid: str
     auth_token: str
@@ -125,36 +120,6 @@ class TwilioConfig:
     whatsapp_template_sid: str | None = None
     whatsapp_template_variables: str | None = None
     media_max_bytes: int = 10 * 1024 * 1024
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any]) -> TwilioConfig | None:
-        """Reads the credentials.yml section.
-
-        Args:
-            credentials: The section (values may be unexpanded ``${VAR}``).
-
-        Returns:
-            The config, or None when the account SID or auth token is missing.
-        """
-        sid = _configured(credentials.get("account_sid"))
-        token = _configured(credentials.get("auth_token"))
-        if not sid or not token:
-            return None
-        return cls(
-            account_sid=sid,
-            auth_token=token,
-            twilio_number=_configured(credentials.get("twilio_number")),
-            whatsapp_number=_configured(credentials.get("whatsapp_number")),
-            public_url=_configured(credentials.get("public_url")),
-            api_base_url=_configured(credentials.get("api_base_url")),
-            whatsapp_template_sid=_configured(credentials.get("whatsapp_template_sid")),
-            whatsapp_template_variables=_configured(
-                credentials.get("whatsapp_template_variables")
-            ),
-            media_max_bytes=int(
-                _configured(credentials.get("media_max_bytes")) or 10 * 1024 * 1024
-            ),
-        )
 
 
 class TwilioSender:
@@ -206,7 +171,7 @@ class TwilioSender:
             self._client = None
 
 
-class TwilioOutput(OutputChannel):
+class TwilioOutput(WebhookOutput[tuple[str, str]]):
     """Sends bot messages by WhatsApp or SMS to the address behind a pseudonym."""
 
     @classmethod
@@ -214,8 +179,13 @@ class TwilioOutput(OutputChannel):
         """Channel name as Rasa knows it."""
         return "twilio"
 
-    def __init__(self, config: TwilioConfig, store: ChannelStore, sender: TwilioSender,
-                 channel: str | None = None) -> None:
+    def __init__(
+        self,
+        config: TwilioConfig,
+        store: ChannelStore,
+        sender: TwilioSender,
+        channel: str | None = None,
+    ) -> None:
         """Creates an output channel for one turn.
 
         Args:
@@ -230,7 +200,7 @@ class TwilioOutput(OutputChannel):
         self._channel = channel
         self._sent_buttons = False
 
-    async def _resolve(self, recipient_id: str) -> tuple[str, str] | None:
+    async def recipient(self, recipient_id: str) -> tuple[str, str] | None:
         """Finds the channel and real address of a pseudonym."""
         channels = [self._channel] if self._channel else [WHATSAPP, SMS]
         for channel in channels:
@@ -240,45 +210,31 @@ class TwilioOutput(OutputChannel):
         logger.warning("No address stored for a %s recipient", self._channel or "twilio")
         return None
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+    async def deliver_text(self, to: tuple[str, str], recipient_id: str, text: str) -> None:
         """Sends text; a later plain message ends the numbered options offered earlier."""
-        target = await self._resolve(recipient_id)
-        if target is None:
-            return
         if not self._sent_buttons:
-            await self._store.set_state(target[0], recipient_id, STATE_OPTIONS, None)
-        await self._send(target, recipient_id, text)
+            await self._store.set_state(to[0], recipient_id, STATE_OPTIONS, None)
+        await self._send(to, recipient_id, text)
 
-    async def send_text_with_buttons(self, recipient_id: str, text: str,
-                                     buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+    async def deliver_prompt(
+        self, to: tuple[str, str], recipient_id: str, text: str, options: list[Option]
+    ) -> None:
         """Sends the prompt with numbered options and remembers them for the answer."""
-        target = await self._resolve(recipient_id)
-        if target is None:
-            return
-        options = options_from_buttons(buttons)
-        await self._store.set_state(
-            target[0], recipient_id, STATE_OPTIONS, [o.to_dict() for o in options]
-        )
+        state = [o.to_dict() for o in options]
+        await self._store.set_state(to[0], recipient_id, STATE_OPTIONS, state)
         self._sent_buttons = True
-        await self._send(target, recipient_id, render_numbered(text, options))
+        await self._send(to, recipient_id, render_numbered(text, options))
 
-    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+    async def deliver_image(self, to: tuple[str, str], recipient_id: str, image: str) -> None:
         """Sends an image on WhatsApp; SMS (no MMS in the UK) gets the link as text."""
-        target = await self._resolve(recipient_id)
-        if target is None:
-            return
-        if target[0] == WHATSAPP:
-            await self._send(target, recipient_id, "", media_url=[image])
+        if to[0] == WHATSAPP:
+            await self._send(to, recipient_id, "", media_url=[image])
         else:
-            await self._send(target, recipient_id, image)
+            await self._send(to, recipient_id, image)
 
-    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any],
-                               **kwargs: Any) -> None:
-        """Custom payloads are not shown to people on this channel."""
-        logger.debug("Dropping a custom payload on the Twilio channel")
-
-    async def _send(self, target: tuple[str, str], pseudonym: str, text: str,
-                    media_url: list[str] | None = None) -> None:
+    async def _send(
+        self, target: tuple[str, str], pseudonym: str, text: str, media_url: list[str] | None = None
+    ) -> None:
         """Routes a message to WhatsApp or SMS with the channel's rules."""
         channel, address = target
         if channel == SMS:
@@ -297,8 +253,9 @@ class TwilioOutput(OutputChannel):
         for part in sms_messages(text):
             await self._sender.create(to=address, from_=self._config.twilio_number, body=part)
 
-    async def _send_whatsapp(self, address: str, pseudonym: str, text: str,
-                             media_url: list[str] | None) -> None:
+    async def _send_whatsapp(
+        self, address: str, pseudonym: str, text: str, media_url: list[str] | None
+    ) -> None:
         """Sends a WhatsApp message, or the template when the 24-hour window is closed."""
         if not self._config.whatsapp_number:
             logger.error("WhatsApp reply dropped: no whatsapp_number configured")
@@ -330,44 +287,21 @@ class TwilioOutput(OutputChannel):
             await self._store.set_state(WHATSAPP, pseudonym, STATE_TEMPLATE_SENT, True)
 
 
-class TwilioInput(InputChannel):
+class TwilioInput(WebhookInput[TwilioConfig, Form]):
     """Webhook for inbound WhatsApp and SMS messages from Twilio."""
+
+    provider = PROVIDER
+    settings = TwilioConfig
+
+    def __init__(self, config: TwilioConfig | None, store: ChannelStore | None) -> None:
+        """Creates the channel (disabled without settings or store) and its Twilio client holder."""
+        super().__init__(config, store)
+        self.sender = TwilioSender(config) if config else None
 
     @classmethod
     def name(cls) -> str:
         """Channel name; also the URL prefix (``/webhooks/twilio/webhook``)."""
         return "twilio"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """Builds the channel; without credentials it is created disabled, Rasa still starts.
-
-        Args:
-            credentials: The credentials.yml section.
-
-        Returns:
-            The channel.
-        """
-        config = TwilioConfig.from_credentials(credentials or {})
-        return cls(*channel_parts(config, "Twilio", "account_sid/auth_token not configured"))
-
-    def __init__(self, config: TwilioConfig | None, store: ChannelStore | None) -> None:
-        """Creates the channel.
-
-        Args:
-            config: Settings, or None to disable the channel.
-            store: Case store facade, or None to disable the channel.
-        """
-        self.config = config if store is not None else None
-        self.store = store
-        self.sender = TwilioSender(config) if config else None
-        self.tasks = BackgroundTasks()
-        self._locks = KeyedLocks()
-
-    @property
-    def enabled(self) -> bool:
-        """Whether credentials and store are present."""
-        return self.config is not None and self.store is not None
 
     def get_output_channel(self, channel: str | None = None) -> OutputChannel | None:
         """Output channel for proactive messages (looks the pseudonym up in both channels)."""
@@ -376,16 +310,22 @@ class TwilioInput(InputChannel):
         assert self.config is not None and self.store is not None
         return TwilioOutput(self.config, self.store, self.sender, channel)
 
+    def output_for(self, channel: str) -> OutputChannel:
+        """Replies to a WhatsApp or SMS message go back on the same channel."""
+        output = self.get_output_channel(channel)
+        assert output is not None
+        return output
+
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         """Metadata from a webhook request (channel and phone-country language hint)."""
-        params = self._form(request)
-        sender = (params.get("From") or [""])[0]
+        sender = _first(self._form(request), "From")
         channel = WHATSAPP if sender.startswith("whatsapp:") else SMS
-        return build_metadata(channel, language_hint_from_phone(sender) if sender else None,
-                              "phone")
+        return build_metadata(
+            channel, language_hint_from_phone(sender) if sender else None, "phone"
+        )
 
     @staticmethod
-    def _form(request: Request) -> dict[str, list[str]]:
+    def _form(request: Request) -> Form:
         """Parses the form body keeping blank values (Twilio signs them; Sanic drops them)."""
         # errors="replace": undecodable bytes cannot match Twilio's signature (403), never a 500.
         return parse_qs(request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
@@ -398,90 +338,49 @@ class TwilioInput(InputChannel):
             return self.config.public_url + (f"?{query}" if query else "")
         return request.url
 
-    def _is_authentic(self, request: Request, params: dict[str, list[str]]) -> bool:
+    def authentic(self, request: Request) -> bool:
         """Checks ``X-Twilio-Signature`` with Twilio's own validator."""
         assert self.config is not None
         signature = request.headers.get("X-Twilio-Signature", "")
         if not signature:
             return False
         validator = RequestValidator(self.config.auth_token)
-        return bool(validator.validate(self._signed_url(request), _MultiDict(params), signature))
+        params = _MultiDict(self._form(request))
+        return bool(validator.validate(self._signed_url(request), params, signature))
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Routes: ``GET /`` health, ``POST /webhook`` inbound messages."""
-        bp = Blueprint(f"twilio_channel_{id(self)}", __name__)
-        on_new_message = bounded(on_new_message)  # acknowledge at once, work within the bound
-        cap_request_size(bp)  # a larger body is refused with 413 before it is read
+    def events(self, request: Request) -> list[Form]:
+        """The message in the request; status callbacks carry nothing to process."""
+        params = self._form(request)
+        return [] if "MessageStatus" in params else [params]
 
-        @bp.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            """Health check."""
-            return response.json({"status": "ok" if self.enabled else "disabled"},
-                                 status=200 if self.enabled else 503)
+    def acknowledgement(self) -> HTTPResponse:
+        """Empty TwiML: Twilio sends nothing itself."""
+        return response.text(EMPTY_TWIML, content_type="text/xml")
 
-        @bp.route("/webhook", methods=["POST"])
-        async def webhook(request: Request) -> HTTPResponse:
-            """Authenticates, acknowledges at once, processes in the background."""
-            if not self.enabled:
-                return response.text("", status=503)
-            if body_too_large(request.body):  # no Twilio request is anywhere near this
-                return response.text("", status=413)
-            params = self._form(request)
-            if not self._is_authentic(request, params):
-                logger.warning("Rejected a Twilio webhook with a missing or wrong signature")
-                return response.text("", status=403)
-            if "MessageStatus" not in params:  # status callbacks carry nothing to process
-                self.tasks.spawn(self._process(params, on_new_message), "twilio-inbound")
-            return response.text(EMPTY_TWIML, content_type="text/xml")
-
-        return bp
-
-    async def _process(self, params: dict[str, list[str]],
-                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        """Handles one inbound message after the webhook has been acknowledged."""
-        assert self.config is not None and self.store is not None and self.sender is not None
-
-        def first(name: str) -> str:
-            return (params.get(name) or [""])[0]
-
-        delivery_id = first("MessageSid") or first("SmsMessageSid")
-        sender = first("From")
+    def identify(self, event: Form) -> Delivery | None:
+        """The MessageSid, channel and number (without ``whatsapp:``) of an inbound message."""
+        delivery_id = _first(event, "MessageSid") or _first(event, "SmsMessageSid")
+        sender = _first(event, "From")
         if not delivery_id or not sender:
             logger.info("Ignoring a Twilio request without MessageSid or From")
-            return
+            return None
         channel = WHATSAPP if sender.startswith("whatsapp:") else SMS
-        address = sender.removeprefix("whatsapp:")
-        pseudonym = self.store.pseudonymise(channel, address)
-        # Taken before the first await, so one person's messages run in arrival order.
-        async with self._locks.hold(pseudonym):
-            try:
-                if not await self.store.claim_delivery(PROVIDER, delivery_id):
-                    logger.info("Duplicate Twilio delivery ignored")
-                    return
-                await self._handle(channel, address, pseudonym, params, first, on_new_message)
-            except Exception as exc:  # never lose the worker; never log content
-                logger.error("Failed to handle a %s message: %s", channel, type(exc).__name__)
-                logger.debug("Traceback", exc_info=True)
+        return Delivery(delivery_id, channel, sender.removeprefix("whatsapp:"))
 
-    async def _handle(self, channel: str, address: str, pseudonym: str,
-                      params: dict[str, list[str]], first: Callable[[str], str],
-                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    def metadata(self, event: Form, delivery: Delivery) -> dict[str, Any]:
+        """The channel and the language hint of the phone number's country code."""
+        return build_metadata(delivery.channel, language_hint_from_phone(delivery.address), "phone")
+
+    async def handle(self, event: Form, turn: Turn) -> None:
         """Turns one inbound message into zero or more user messages for Rasa."""
-        assert self.config is not None and self.store is not None and self.sender is not None
         store = self.store
-        if await store.lookup_address(channel, pseudonym) != address:
-            await store.remember_address(channel, pseudonym, address)
+        assert store is not None
+        channel, pseudonym, tell = turn.channel, turn.pseudonym, turn.tell
         if channel == WHATSAPP:
             await store.set_state(channel, pseudonym, STATE_LAST_INBOUND, time.time())
             await store.set_state(channel, pseudonym, STATE_TEMPLATE_SENT, None)
-        metadata = build_metadata(channel, language_hint_from_phone(address), "phone")
-        output = TwilioOutput(self.config, store, self.sender, channel)
 
-        async def tell(text: str) -> None:
-            await on_new_message(UserMessage(text, output, pseudonym, input_channel=self.name(),
-                                             metadata=dict(metadata)))
-
-        body = first("Body").strip()
+        body = _first(event, "Body").strip()
         if channel == SMS and body.upper() in OPT_OUT_KEYWORDS:
             await store.set_state(SMS, pseudonym, STATE_OPTED_OUT, True)
             await tell(STOP_CONTACT_PAYLOAD)  # Twilio confirms the opt-out itself; we stay quiet
@@ -493,7 +392,7 @@ class TwilioInput(InputChannel):
             # not opted out: "start" is just a word here
 
         try:
-            num_media = int(first("NumMedia") or 0)
+            num_media = int(_first(event, "NumMedia") or 0)
         except ValueError:
             num_media = 0
         if body:
@@ -505,30 +404,29 @@ class TwilioInput(InputChannel):
         if body:
             await tell(body)
         if num_media > 0:
-            stored, rejected = await self._store_media(pseudonym, params, num_media)
+            stored, rejected = await self._store_media(pseudonym, event, num_media)
             if stored:
                 await tell(inform_payload(EVIDENCE_RECEIVED))
             if rejected:
                 await tell(inform_payload(UNSUPPORTED_MEDIA))
         elif not body:
-            located = first("Latitude") or first("Longitude")
+            located = _first(event, "Latitude") or _first(event, "Longitude")
             await tell(inform_payload(UNSUPPORTED_MEDIA if located else EMPTY_MESSAGE))
 
-    async def _store_media(self, pseudonym: str, params: dict[str, list[str]],
-                           num_media: int) -> tuple[int, int]:
+    async def _store_media(self, pseudonym: str, params: Form, num_media: int) -> tuple[int, int]:
         """Fetches each ``MediaUrlN`` with basic auth and keeps acceptable images as evidence.
 
         Returns:
             How many items were stored and how many were refused.
         """
-        assert self.config is not None and self.store is not None
+        assert self.config is not None
         stored = rejected = 0
         auth = aiohttp.BasicAuth(self.config.account_sid, self.config.auth_token)
         timeout = aiohttp.ClientTimeout(total=30)
         async with aiohttp.ClientSession(auth=auth, timeout=timeout) as session:
             for i in range(min(num_media, 10)):
-                url = (params.get(f"MediaUrl{i}") or [""])[0]
-                declared = (params.get(f"MediaContentType{i}") or [""])[0].lower()
+                url = _first(params, f"MediaUrl{i}")
+                declared = _first(params, f"MediaContentType{i}").lower()
                 if not url or declared not in IMAGE_TYPES:
                     rejected += 1
                     continue
@@ -541,17 +439,13 @@ class TwilioInput(InputChannel):
                 if check is None or not check(data):
                     rejected += 1
                     continue
-                try:
-                    await self.store.add_evidence(pseudonym, content_type, data)
-                except ValueError as exc:  # EvidenceTooLarge, empty or malformed
-                    logger.warning("Evidence refused by the store: %s", type(exc).__name__)
+                if not await self.keep_evidence(pseudonym, content_type, data):
                     rejected += 1
                     continue
                 stored += 1
         return stored, rejected
 
-    async def _fetch(self, session: aiohttp.ClientSession,
-                     url: str) -> tuple[str, bytes] | None:
+    async def _fetch(self, session: aiohttp.ClientSession, url: str) -> tuple[str, bytes] | None:
         """Downloads one media item, refusing anything over the size limit."""
         assert self.config is not None
         limit = self.config.media_max_bytes
@@ -580,4 +474,3 @@ class _MultiDict(dict):  # type: ignore[type-arg]
         """All values of a parameter."""
         values: list[str] = self[name]
         return values
-

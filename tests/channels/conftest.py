@@ -25,7 +25,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Sanic
 
 from bot.settings import Settings
-from channels.common import ServiceChannelStore
+from channels.store import ServiceChannelStore
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
 

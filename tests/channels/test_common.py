@@ -1,19 +1,18 @@
-"""Shared channel helpers: payloads, language hints, numbered options, SMS segmentation."""
+"""Shared channel helpers: payloads (channels/payloads), language hints (channels/metadata),
+numbered options and SMS segmentation (channels/render), per-person locks (channels/locks)."""
 
 from __future__ import annotations
 
 import regex
 
-from channels.common import (
+from channels.metadata import language_hint_from_locale, language_hint_from_phone
+from channels.payloads import inform_payload, sanitise_text
+from channels.render import (
     GSM7,
     UCS2,
     Option,
-    inform_payload,
-    language_hint_from_locale,
-    language_hint_from_phone,
     match_option,
     render_numbered,
-    sanitise_text,
     sms_budget,
     sms_encoding,
     sms_text,
@@ -160,7 +159,7 @@ def test_split_long_keeps_whatsapp_messages_whole_below_1600() -> None:
 async def test_keyed_locks_keep_arrival_order_and_forget_a_key_nobody_holds() -> None:
     import asyncio
 
-    from channels.common import KeyedLocks
+    from channels.locks import KeyedLocks
 
     locks = KeyedLocks()
     order: list[tuple[str, int]] = []
@@ -181,7 +180,7 @@ async def test_keyed_locks_a_cancelled_waiter_or_a_failure_frees_its_place() -> 
 
     import pytest
 
-    from channels.common import KeyedLocks
+    from channels.locks import KeyedLocks
 
     locks = KeyedLocks()
     gate = asyncio.Event()

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from channels.common import (
+from channels.render import (
     GSM7,
     TWILIO_MAX_BODY,
     Option,

@@ -14,9 +14,10 @@ import pytest
 import socketio
 from twilio.request_validator import RequestValidator
 
-from channels.common import MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES, ServiceChannelStore
+from channels.limits import MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES
 from channels.rest_channel import RestInput
 from channels.socketio_channel import SocketIOChannel
+from channels.store import ServiceChannelStore
 from channels.telegram_channel import SECRET_HEADER
 from tests.channels.conftest import FakeTelegram, FakeTwilio, Recorder, serve_channel
 from tests.channels.test_telegram_channel import SECRET, message_update

@@ -11,7 +11,7 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from telegram import Bot, CallbackQuery, Chat, Message, PhotoSize, Sticker, Update, User
 
-from channels.common import ServiceChannelStore
+from channels.store import ServiceChannelStore
 from channels.telegram_channel import (
     SECRET_HEADER,
     TelegramConfig,

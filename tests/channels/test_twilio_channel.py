@@ -17,7 +17,8 @@ from twilio.request_validator import RequestValidator
 
 from bot.settings import Settings
 from bot.store.models import Evidence
-from channels.common import UCS2, ServiceChannelStore, sms_units
+from channels.render import UCS2, sms_units
+from channels.store import ServiceChannelStore
 from channels.twilio_channel import TwilioConfig, TwilioInput
 from tests.channels.conftest import JPEG, FakeTwilio, Recorder, serve_channel
 

@@ -26,7 +26,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.settings import Settings
 from bot.store import service
-from channels.common import ServiceChannelStore
+from channels.store import ServiceChannelStore
 from tests.channels.conftest import FakeTwilio, run_fake
 from tests.e2e.conftest import ROOT, VENV_BIN, Stack, start_stack
 from tests.e2e.test_channels_full import ACCOUNT_SID, AUTH_TOKEN, REFERENCE, settle

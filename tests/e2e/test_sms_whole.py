@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from twilio.request_validator import RequestValidator
 
-from channels.common import GSM7, sms_encoding
+from channels.render import GSM7, sms_encoding
 from tests.channels.conftest import FakeTwilio, run_fake
 from tests.e2e.test_channels_full import ACCOUNT_SID, AUTH_TOKEN, SMS_NUMBER, settle, start
 

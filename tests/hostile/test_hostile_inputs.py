@@ -139,7 +139,7 @@ def test_twilio_webhook_acknowledges_every_signed_hostile_message(hostile_stack:
 
     results = run_all([(e["id"], lambda e=e: job(e)) for e in TEXTS])
     assert not [(label, s) for label, (s, _) in results if s >= 500]
-    # 413: a body over channels.common.MAX_REQUEST_BYTES (20,000 CJK/Thai characters, encoded).
+    # 413: a body over channels.limits.MAX_REQUEST_BYTES (20,000 CJK/Thai characters, encoded).
     assert all(s == 200 or (s == 413 and label.startswith("oversized_"))
                for label, (s, _) in results), [(lb, s) for lb, (s, _) in results if s != 200]
     assert_alive(hostile_stack)

@@ -17,7 +17,7 @@ import pytest
 import socketio
 import yaml
 
-from channels.common import MAX_MESSAGE_CHARS
+from channels.limits import MAX_MESSAGE_CHARS
 from tests.channels.conftest import FakeTelegram, FakeTwilio
 from tests.channels.test_telegram_channel import message_update
 from tests.e2e.conftest import ROOT, Stack

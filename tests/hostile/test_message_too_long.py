@@ -18,7 +18,7 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 
 from bot import reliability
 from channels import admission
-from channels.common import MAX_MESSAGE_CHARS
+from channels.limits import MAX_MESSAGE_CHARS
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "locales" / "reliability"

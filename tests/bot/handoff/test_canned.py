@@ -9,7 +9,7 @@ import pytest
 from bot.handoff import canned
 from bot.handoff.canned import CANNED, canned_choices, canned_text
 from bot.languages import codes
-from channels.common import GSM7, sms_encoding, sms_text, sms_units
+from channels.render import GSM7, sms_encoding, sms_text, sms_units
 
 # SMS-friendly: at most three concatenated segments (153 GSM-7 septets or 67 UCS-2 units each).
 MOST_SEGMENTS = 3

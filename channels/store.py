@@ -1,0 +1,147 @@
+"""The case store as the channels see it: :class:`ChannelStore`, an async facade for pseudonyms,
+addresses, channel state, evidence and delivery claims (the cross-process dedup of a provider's
+retried deliveries), and :class:`ServiceChannelStore` over ``bot.store.service``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+class ChannelStore(Protocol):
+    """What the channels need from the case store and crypto, as coroutines."""
+
+    def pseudonymise(self, channel: str, address: str) -> str:
+        """Returns the keyed-hash pseudonym used as Rasa sender id."""
+
+    async def claim_delivery(self, provider: str, delivery_id: str) -> bool:
+        """Returns True the first time a delivery id is seen (across processes)."""
+
+    async def remember_address(self, channel: str, pseudonym: str, address: str) -> None:
+        """Stores the real address encrypted."""
+
+    async def lookup_address(self, channel: str, pseudonym: str) -> str | None:
+        """Returns the real address for a pseudonym, or None."""
+
+    async def get_state(self, channel: str, pseudonym: str, key: str) -> Any:
+        """Returns a JSON-able channel state value, or None."""
+
+    async def set_state(self, channel: str, pseudonym: str, key: str, value: Any) -> None:
+        """Stores a JSON-able channel state value (None clears it)."""
+
+    async def add_evidence(self, conversation_key: str, content_type: str, data: bytes) -> int:
+        """Stores an encrypted evidence file and returns its id."""
+
+
+class ServiceChannelStore:
+    """:class:`ChannelStore` over ``bot.store.service`` and ``bot.crypto``.
+
+    The store is synchronous SQLAlchemy; every call runs in a worker thread with its own
+    session so the Sanic event loop is never blocked.
+    """
+
+    def __init__(self, session_factory: Callable[[], Any], keyring: Any, settings: Any) -> None:
+        """Creates the facade.
+
+        Args:
+            session_factory: Returns a new SQLAlchemy session (``sessionmaker``).
+            keyring: ``bot.crypto.Keyring`` used to encrypt addresses and evidence.
+            settings: ``bot.settings.Settings`` (evidence directory, limits).
+        """
+        self._session_factory = session_factory
+        self._keyring = keyring
+        self._settings = settings
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ServiceChannelStore:
+        """Builds the facade over the shared case store.
+
+        Args:
+            settings: ``bot.settings.Settings`` (database URL, keyring, evidence folder).
+
+        Returns:
+            The facade (one engine per channel instance).
+        """
+        from bot.crypto import load_keyring
+        from bot.store.db import make_engine, make_session_factory
+
+        engine = make_engine(settings.database_url, busy_timeout_s=settings.sqlite_busy_timeout_s)
+        return cls(make_session_factory(engine), load_keyring(settings), settings)
+
+    @classmethod
+    def from_env(cls) -> ServiceChannelStore:
+        """Builds the facade from ``Settings.from_env()`` (called at channel start-up)."""
+        from bot.settings import Settings
+
+        return cls.from_settings(Settings.from_env())
+
+    async def _run(self, fn: Callable[[Any], T]) -> T:
+        """Runs ``fn(session)`` in a thread, committing on success."""
+
+        def work() -> T:
+            session = self._session_factory()
+            try:
+                result = fn(session)
+                session.commit()
+                return result
+            except Exception:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+        return await asyncio.to_thread(work)
+
+    def pseudonymise(self, channel: str, address: str) -> str:
+        """Returns ``bot.crypto.pseudonymise(channel, address, keyring=...)``."""
+        pseudonym: str = self._keyring.pseudonymise(channel, address)
+        return pseudonym
+
+    async def claim_delivery(self, provider: str, delivery_id: str) -> bool:
+        """See :class:`ChannelStore`."""
+        from bot.store import service
+
+        return await self._run(lambda s: bool(service.claim_delivery(s, provider, delivery_id)))
+
+    async def remember_address(self, channel: str, pseudonym: str, address: str) -> None:
+        """See :class:`ChannelStore`."""
+        from bot.store import service
+
+        await self._run(
+            lambda s: service.remember_address(s, self._keyring, channel, pseudonym, address)
+        )
+
+    async def lookup_address(self, channel: str, pseudonym: str) -> str | None:
+        """See :class:`ChannelStore`."""
+        from bot.store import service
+
+        return await self._run(
+            lambda s: service.lookup_address(s, self._keyring, channel, pseudonym)
+        )
+
+    async def get_state(self, channel: str, pseudonym: str, key: str) -> Any:
+        """See :class:`ChannelStore`."""
+        from bot.store import service
+
+        return await self._run(lambda s: service.get_channel_state(s, channel, pseudonym, key))
+
+    async def set_state(self, channel: str, pseudonym: str, key: str, value: Any) -> None:
+        """See :class:`ChannelStore`."""
+        from bot.store import service
+
+        await self._run(lambda s: service.set_channel_state(s, channel, pseudonym, key, value))
+
+    async def add_evidence(self, conversation_key: str, content_type: str, data: bytes) -> int:
+        """See :class:`ChannelStore`."""
+        from bot.store import service
+
+        return await self._run(
+            lambda s: int(
+                service.add_evidence(
+                    s, self._keyring, self._settings, conversation_key, content_type, data
+                )
+            )
+        )
