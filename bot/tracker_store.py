@@ -25,18 +25,23 @@ clear (see docs/privacy.md).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
+import json
 import logging
 import os
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.access.redact import clear_secret_slots, redact_secrets
@@ -45,6 +50,11 @@ from bot.privacy.tracker_events import install_sqlite_pragmas, open_event, seal_
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+#: Conversations whose opened events one Rasa process keeps (:class:`OpenedEvents`).
+DEFAULT_OPENED_CACHE = 256
+#: Seconds an unused conversation stays there.
+DEFAULT_OPENED_CACHE_IDLE_SECONDS = 600.0
 
 
 class EncryptedSQLTrackerStore(SQLTrackerStore):
@@ -63,6 +73,8 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         login_db: str | None = None,
         query: dict | None = None,
         keyring: Keyring | None = None,
+        opened_cache: int = DEFAULT_OPENED_CACHE,
+        opened_cache_idle_seconds: float = DEFAULT_OPENED_CACHE_IDLE_SECONDS,
         **kwargs: Any,
     ) -> None:
         """Connects like :class:`SQLTrackerStore` and loads the keyring.
@@ -79,9 +91,13 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             login_db: PostgreSQL database to connect to first to create ``db``.
             query: Extra URL query parameters.
             keyring: The keyring; loaded from the environment when omitted (tests pass one).
+            opened_cache: Conversations whose opened events this process keeps between turns
+                (:class:`OpenedEvents`; 0: none).
+            opened_cache_idle_seconds: How long an unused conversation stays in that cache.
             kwargs: Other endpoint keys, passed on to Rasa.
         """
         self._keyring = keyring or Keyring.load(Settings.from_env())
+        self._opened = OpenedEvents(int(opened_cache), float(opened_cache_idle_seconds))
         is_url = bool(host and "://" in host)
         if dialect == "sqlite" and not is_url and db and db != ":memory:":
             _create_private_file(Path(db))
@@ -172,9 +188,12 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                 session.add(row)
                 rows.append((row, data))
             session.flush()  # assigns every row.id, part of the associated data
-            for row, data in rows:
-                row.data = seal_event(self._keyring, tracker.sender_id, row.id, row.type_name, data)
+            stored = [(int(row.id), str(row.type_name), data) for row, data in rows]
+            for (row, _), (row_id, type_name, data) in zip(rows, stored, strict=True):
+                row.data = seal_event(self._keyring, tracker.sender_id, row_id, type_name, data)
             session.commit()
+        # What this process wrote it need not decrypt on the next turn.
+        self._opened.append(tracker.sender_id, stored)
         logger.debug("Tracker stored (encrypted)")
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
@@ -197,13 +216,28 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                 .delete(synchronize_session=False)
             )
             session.commit()
+        self._opened.drop(sender_id)
         logger.info("Conversation erased at the person's request (%d events)", count)
         return int(count)
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
-        """Like Rasa's, decrypting each event; None when the conversation has no events."""
+        """Like Rasa's, decrypting each event; None when the conversation has no events.
+
+        The latest session comes from :class:`OpenedEvents` when it holds the conversation and
+        the stored rows it knows are unchanged: then only rows stored since are read and opened.
+        """
+        if not fetch_events_from_all_sessions and self._opened.enabled:
+            texts = self._latest_session_texts(sender_id)
+            if not texts:
+                return None
+            events = [json.loads(text) for text in texts]
+            if self.domain:
+                return DialogueStateTracker.from_events(
+                    sender_id, deserialise_events(events), self.domain.slots
+                )
+            return None
         with self.session_scope() as session:
             rows = self._event_query(
                 session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
@@ -218,6 +252,133 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                 sender_id, deserialise_events(events), self.domain.slots
             )
         return None
+
+    def _latest_session_texts(self, sender_id: str) -> list[str]:
+        """The JSON of each event of the conversation's latest session, through the cache."""
+        entry = self._opened.get(sender_id)
+        with self.session_scope() as session:
+            if entry is not None:
+                known = (
+                    session.query(sa.func.count(self.SQLEvent.id))
+                    .filter(
+                        self.SQLEvent.sender_id == sender_id,
+                        self.SQLEvent.id >= entry.first_id,
+                        self.SQLEvent.id <= entry.last_id,
+                    )
+                    .scalar()
+                )
+                newer = (
+                    session.query(self.SQLEvent)
+                    .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > entry.last_id)
+                    .order_by(self.SQLEvent.id)
+                    .all()
+                )
+                if known == entry.rows and not any(
+                    row.type_name == SessionStarted.type_name for row in newer
+                ):
+                    self._opened.append(
+                        sender_id,
+                        [(row.id, row.type_name, self._open(sender_id, row)) for row in newer],
+                    )
+                    return list(entry.texts)
+                # Rows it knew changed (erased, expired) or a new session began: read afresh.
+                self._opened.drop(sender_id)
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+            opened = [
+                (row.id, row.type_name, self._open(sender_id, row)) for row in rows if row.data
+            ]
+        if not opened:
+            return []
+        self._opened.put(sender_id, opened)
+        return [json.dumps(data) for _, _, data in opened]
+
+    def _open(self, sender_id: str, row: Any) -> dict[str, Any]:
+        return open_event(self._keyring, sender_id, row.id, row.type_name, row.data)
+
+
+@dataclass
+class _Opened:
+    first_id: int
+    last_id: int
+    rows: int
+    texts: list[str]
+    used: float
+
+
+class OpenedEvents:
+    """The opened (decrypted) events of the latest session of recent conversations, as JSON text.
+
+    Without it every turn decrypts every event of the conversation again (Rasa loads the whole
+    session before each message), so a turn's cost grows with the conversation's length. With it
+    a turn reads and opens only the rows stored since the last turn of this process; what this
+    process saved it adds itself. It is checked against the database on every load: if the
+    number of stored rows in the range it knows differs (erased by another process, expired) or
+    a new session started, the conversation is read afresh.
+
+    Privacy: it holds what the Rasa process holds anyway while it handles a message, in memory
+    only, never on disk; at most ``size`` conversations (least recently used dropped first), each
+    for at most ``idle_seconds`` after its last use, and dropped at once when this process erases
+    the conversation. ``size`` 0 turns it off.
+    """
+
+    def __init__(self, size: int, idle_seconds: float) -> None:
+        self.size = max(0, size)
+        self.idle_seconds = idle_seconds
+        self._entries: collections.OrderedDict[str, _Opened] = collections.OrderedDict()
+
+    @property
+    def enabled(self) -> bool:
+        return self.size > 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _expire(self, now: float) -> None:
+        while self._entries:
+            sender, entry = next(iter(self._entries.items()))
+            if now - entry.used <= self.idle_seconds and len(self._entries) <= self.size:
+                break
+            del self._entries[sender]
+
+    def get(self, sender_id: str) -> _Opened | None:
+        now = time.monotonic()
+        self._expire(now)
+        entry = self._entries.get(sender_id)
+        if entry is not None:
+            entry.used = now
+            self._entries.move_to_end(sender_id)
+        return entry
+
+    def put(self, sender_id: str, opened: list[tuple[int, str, dict[str, Any]]]) -> None:
+        """Keeps the latest session's rows (id, type, event dict), replacing what was kept."""
+        if not self.enabled or not opened:
+            return
+        self._entries[sender_id] = _Opened(
+            first_id=opened[0][0],
+            last_id=opened[-1][0],
+            rows=len(opened),
+            texts=[json.dumps(data) for _, _, data in opened],
+            used=time.monotonic(),
+        )
+        self._entries.move_to_end(sender_id)
+        self._expire(time.monotonic())
+
+    def append(self, sender_id: str, opened: list[tuple[int, str, dict[str, Any]]]) -> None:
+        """Adds rows stored after those kept; a new session or a gap drops the conversation."""
+        entry = self._entries.get(sender_id)
+        if entry is None or not opened:
+            return
+        if opened[0][0] <= entry.last_id or any(
+            t == SessionStarted.type_name for _, t, _ in opened
+        ):
+            self.drop(sender_id)
+            return
+        entry.texts.extend(json.dumps(data) for _, _, data in opened)
+        entry.rows += len(opened)
+        entry.last_id = opened[-1][0]
+
+    def drop(self, sender_id: str) -> None:
+        self._entries.pop(sender_id, None)
 
 
 @functools.cache

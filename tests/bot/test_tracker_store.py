@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import stat
@@ -493,3 +494,140 @@ async def test_events_are_read_back_as_rasa_reads_them(tmp_path: Path) -> None:
     assert deserialise_events([{"no": "event"}]) == []
     with pytest.raises(ValueError):
         deserialise_events([{"event": "not_an_event_type"}])
+
+
+def _counting_open(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the events the tracker store decrypts from now on."""
+    opened: list[int] = []
+    real_open = tracker_events.open_event
+
+    def counting_open(*args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(1)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr("bot.tracker_store.open_event", counting_open)
+    return opened
+
+
+def _same_as_uncached(tracker: DialogueStateTracker | None, path: Path, keyring: Keyring) -> None:
+    """`tracker` is what a store without the cache reads from the same database."""
+    uncached = EncryptedSQLTrackerStore(
+        domain=DOMAIN, dialect="sqlite", db=str(path), keyring=keyring, opened_cache=0
+    )
+    expected = asyncio.run(uncached.retrieve(tracker.sender_id if tracker else "web-x"))
+    if tracker is None:
+        assert expected is None
+        return
+    assert expected is not None
+    assert [e.as_dict() for e in tracker.events] == [e.as_dict() for e in expected.events]
+
+
+async def test_a_turn_decrypts_only_what_was_stored_since_the_last_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cost of loading a conversation must not grow with its length (issue #13): what this
+    process saved is not decrypted again, what another process saved is decrypted once."""
+    keyring = Keyring.generate()
+    store = make_store(tmp_path, keyring)
+    other = make_store(tmp_path, keyring)  # a second Rasa process on the same database
+    await store.save(_long_tracker("web-long", 60))
+    assert (await store.retrieve("web-long")) is not None  # read once (and kept)
+    opened = _counting_open(monkeypatch)
+
+    for turn in range(3):
+        tracker = await store.retrieve("web-long")
+        assert tracker is not None
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered(f"turn {turn}", {"name": "inform", "confidence": 0.9}))
+        await store.save(tracker)
+    assert opened == []
+
+    tracker = await other.retrieve("web-long")  # the other process reads it all once ...
+    assert tracker is not None
+    opened.clear()
+    tracker.update(SlotSet("phone", "+442079460111"))
+    await other.save(tracker)
+    again = await store.retrieve("web-long")  # ... and this one opens only its new row
+    assert len(opened) == 1
+    assert again is not None and again.get_slot("phone") == "+442079460111"
+    assert again.latest_message.text == "turn 2"
+    await asyncio.to_thread(_same_as_uncached, again, tmp_path / "tracker.db", keyring)
+
+
+async def test_a_conversation_erased_or_restarted_elsewhere_is_read_afresh(tmp_path: Path) -> None:
+    keyring = Keyring.generate()
+    store = make_store(tmp_path, keyring)
+    other = make_store(tmp_path, keyring)
+    await store.save(_long_tracker("web-gone", 5))
+    assert await store.retrieve("web-gone") is not None
+
+    other.erase("web-gone")  # e.g. "Exit quickly" handled by the other process
+    assert await store.retrieve("web-gone") is None
+    fresh = make_tracker("web-gone")
+    await other.save(fresh)
+    again = await store.retrieve("web-gone")
+    reference = await other.retrieve("web-gone")
+    assert again is not None and reference is not None
+    assert len(again.events) == len(reference.events)
+
+    # A new session started by the other process: only the new session is loaded.
+    await store.save(_long_tracker("web-new", 3))
+    assert await store.retrieve("web-new") is not None
+    tracker = await other.retrieve("web-new")
+    assert tracker is not None
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    await other.save(tracker)
+    loaded = await store.retrieve("web-new")
+    assert loaded is not None and loaded.get_slot("description") is None
+    assert [e.type_name for e in loaded.events][:2] == ["session_started", "action"]
+    await asyncio.to_thread(_same_as_uncached, loaded, tmp_path / "tracker.db", keyring)
+
+
+async def test_erasure_in_this_process_leaves_nothing_in_its_cache(tmp_path: Path) -> None:
+    store = make_store(tmp_path, Keyring.generate())
+    tracker = make_tracker("web-erase")
+    await store.save(tracker)
+    assert await store.retrieve("web-erase") is not None
+    assert len(store._opened) == 1
+    tracker.update(SlotSet("erase_requested", True))
+    await store.save(tracker)
+    assert len(store._opened) == 0
+    assert await store.retrieve("web-erase") is None
+
+
+def test_the_cache_is_bounded_in_size_and_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import tracker_store
+
+    now = [1000.0]
+    monkeypatch.setattr(tracker_store.time, "monotonic", lambda: now[0])
+    cache = tracker_store.OpenedEvents(size=2, idle_seconds=60)
+    row = [(1, "user", {"event": "user", "text": "invented"})]
+    cache.put("a", row)
+    cache.put("b", row)
+    assert cache.get("a") is not None  # "a" used last: "b" goes first
+    cache.put("c", row)
+    assert len(cache) == 2 and cache.get("b") is None and cache.get("a") is not None
+    now[0] += 61
+    assert cache.get("a") is None and cache.get("c") is None and len(cache) == 0
+    off = tracker_store.OpenedEvents(size=0, idle_seconds=60)
+    off.put("a", row)
+    assert not off.enabled and len(off) == 0
+
+
+async def test_without_the_cache_every_load_decrypts_every_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EncryptedSQLTrackerStore(
+        domain=DOMAIN,
+        dialect="sqlite",
+        db=str(tmp_path / "tracker.db"),
+        keyring=Keyring.generate(),
+        opened_cache=0,
+    )
+    tracker = _long_tracker("web-plain", 4)
+    await store.save(tracker)
+    opened = _counting_open(monkeypatch)
+    loaded = await store.retrieve("web-plain")
+    assert loaded is not None and len(opened) == len(loaded.events)
