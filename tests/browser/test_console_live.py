@@ -49,6 +49,18 @@ def _person_pressed_a_button(fake: FakeRasa) -> None:
     ]
 
 
+def _a_case_waits_for_a_caseworker(env: dict[str, str]) -> None:
+    from bot.crypto import Keyring
+    from bot.settings import Settings
+    from bot.store.db import make_engine, make_session_factory
+    from tests.service.console.cases import add_case
+
+    settings = Settings.from_env(env)
+    engine = make_engine(settings.database_url)
+    add_case(make_session_factory(engine), Keyring.load(settings), "browser-live-case")
+    engine.dispose()
+
+
 def _tab_to(driver: Any, found: Callable[[Any], bool], most: int = 40) -> Any:
     """Presses Tab until the focused element satisfies ``found``; returns it."""
     for _ in range(most):
@@ -80,6 +92,7 @@ def test_operator_takes_a_vietnamese_chat_by_keyboard_with_a_prepared_reply(
         live_chats=((CID, "vi"),),
     )
     env.update({"HANDOFF_POLL_SECONDS": "0.3"})
+    _a_case_waits_for_a_caseworker(env)
     driver: Any = make_driver(
         width=1200, height=900, languages="en-GB,en", profile_dir=tmp_path / "profile"
     )
@@ -91,6 +104,13 @@ def test_operator_takes_a_vietnamese_chat_by_keyboard_with_a_prepared_reply(
             row = _text(driver, "live")
             assert "Waiting" in row and "Web chat" in row and "Needed" in row
             assert "less than a minute" in row  # how long, in words
+            wait_until(lambda: "Vietnamese (vi)" in _text(driver, "casework"), 15)
+            # The other queues in words too: no codes, slugs or "null".
+            others = _text(driver, "casework") + _text(driver, "callbacks")
+            assert "Waiting for a caseworker" in others and "lotus-bridge" not in others
+            assert "No: do not leave a message" in others
+            for code in ("queued", "null", "None", " vi ", "socketio"):
+                assert code not in others
             assert_accessible(driver, "console_live_queue")
 
             # Keyboard only from the top of the page.

@@ -3,6 +3,19 @@
 (function () {
   const { body, $, status, api, cell, link, when, rows, send, handlers, onOpen } = window.ConsoleKit;
 
+  const CASEWORK = {
+    queued: "Waiting for a caseworker", accepted: "Accepted", contacted: "Contacted",
+    in_progress: "In progress", closed: "Closed",
+  };
+  const names = (typeof Intl.DisplayNames === "function")
+    ? new Intl.DisplayNames(["en-GB"], { type: "language" }) : null;
+  // "Vietnamese (vi)": the name for reading, the code as the person's chat shows it.
+  function languageName(code) {
+    let name = null;
+    try { name = names && code ? names.of(code) : null; } catch (e) { name = null; }
+    return name && name !== code ? name + " (" + code + ")" : (code || "");
+  }
+
   // -- live chats: waiting time in words (counting on between pushes), "new message" badge,
   // interpreter needed / arranged; the row's buttons keep keyboard focus across re-renders.
   let me = null;        // the signed-in user's e-mail (whose chats are "with you")
@@ -44,7 +57,7 @@
         badge.className = "badge"; badge.textContent = "New message";
         state.appendChild(document.createTextNode(" ")); state.appendChild(badge);
       }
-      cell(tr, (c.language_name || c.language) + " (" + c.language + ")");
+      cell(tr, c.language_name ? c.language_name + " (" + c.language + ")" : languageName(c.language));
       const interp = cell(tr, "");
       if (c.interpreter_arranged) {
         const done = document.createElement("span");
@@ -105,19 +118,31 @@
     me = (await api("/api/me")).user.email;
   }
 
+  // Partner names for operators and admins (a caseworker's queue holds only their own partner).
+  const partners = {};
+  async function loadPartners() {
+    if (!["operator", "admin"].includes(body.dataset.role)) return;
+    try { (await api("/api/admin/partners")).forEach((p) => { partners[p.id] = p.name; }); }
+    catch (e) { /* the ids stay */ }
+  }
+
   async function queuePage() {
     const q = await api("/api/queue");
+    if (!Object.keys(partners).length) await loadPartners();
     if ($("live")) {
       renderLive(pushed || q.live);
       const tb = rows("callbacks");
       q.callbacks.forEach((c) => {
         const tr = document.createElement("tr");
         if (c.overdue) tr.className = "overdue";
-        link(cell(tr, ""), "/console/cases/" + c.reference, c.reference);
-        cell(tr, c.language); cell(tr, c.safe_times);
-        cell(tr, c.may_leave_message === null ? "?" : (c.may_leave_message ? "yes" : "NO"));
+        if (c.reference) link(cell(tr, ""), "/console/cases/" + c.reference, c.reference);
+        else cell(tr, "No report");
+        cell(tr, languageName(c.language)); cell(tr, c.safe_times);
+        cell(tr, c.may_leave_message === null ? "Not asked"
+          : (c.may_leave_message ? "Yes" : "No: do not leave a message"));
         cell(tr, when(c.due) + (c.overdue ? " (overdue)" : ""));
-        const b = document.createElement("button"); b.textContent = "Done";
+        const b = document.createElement("button"); b.type = "button"; b.textContent = "Done";
+        b.setAttribute("aria-label", "Callback " + (c.reference || c.id) + " done");
         b.onclick = async () => { await api("/api/callbacks/" + c.id + "/status", { status: "done" }); queuePage(); };
         cell(tr, "").appendChild(b);
         tb.appendChild(tr);
@@ -128,7 +153,9 @@
       const tr = document.createElement("tr");
       if (c.overdue) tr.className = "overdue";
       link(cell(tr, ""), "/console/cases/" + c.reference, c.reference);
-      cell(tr, c.language); cell(tr, c.partner_id || "unmatched"); cell(tr, c.status);
+      cell(tr, languageName(c.language));
+      cell(tr, c.partner_id ? (partners[c.partner_id] || c.partner_id) : "Not matched yet");
+      cell(tr, CASEWORK[c.status] || "In the caseworker queue");
       cell(tr, when(c.first_contact_due)); cell(tr, when(c.caseworker_due));
       tb.appendChild(tr);
     });
