@@ -165,6 +165,16 @@ class TrackerTranscript:
 _PAYLOAD = re.compile(r"^/\w[\w-]*(\{.*\})?$", re.DOTALL)
 #: Shown for a payload whose button is nowhere to be found (never the payload itself).
 UNKNOWN_BUTTON = "(pressed a button)"
+#: What the channels send in the person's name without a button (channels/payloads.py), in words.
+SENT_BY_CHANNEL = {
+    "unsupported_media": "(sent something the service cannot take: audio, video or a document)",
+    "empty_message": "(sent an empty message)",
+    "evidence_received": "(sent a picture, kept as evidence)",
+    "/greet": "(opened the chat)",
+    "/stop": "(asked to stop)",
+    "/change_language": "(asked to change the language)",
+    "/stop_contact": "(asked for no more text messages)",
+}
 
 
 def is_payload(text: str) -> bool:
@@ -194,7 +204,10 @@ def _pressed(
     if title is None:
         title = english
     if title is None:
-        return UNKNOWN_BUTTON, None
+        from bot import i18n
+
+        said = SENT_BY_CHANNEL.get(i18n.payload_choice(wanted) or wanted.split("{", 1)[0])
+        return said or UNKNOWN_BUTTON, None
     return title, english
 
 

@@ -85,6 +85,21 @@ def test_an_unknown_payload_is_never_shown() -> None:
     _no_payload(lines)
 
 
+def test_what_a_channel_sent_in_the_persons_name_is_said_in_words() -> None:
+    events = [
+        _user(1.0, '/inform{"choice":"evidence_received"}'),
+        _user(2.0, '/inform{"choice":"unsupported_media"}'),
+        _user(3.0, "/stop_contact"),
+    ]
+    lines = lines_from_events(events, language="vi")
+    assert [line.text for line in lines] == [
+        "(sent a picture, kept as evidence)",
+        "(sent something the service cannot take: audio, video or a document)",
+        "(asked for no more text messages)",
+    ]
+    _no_payload(lines)
+
+
 def test_typed_words_stay_as_typed_and_operator_lines_are_marked() -> None:
     events = [
         _user(1.0, "Invented: tôi cần giúp đỡ / help"),
