@@ -33,9 +33,17 @@ STATIC_TYPES: Final = {"js": "text/javascript; charset=utf-8", "css": "text/css;
 
 
 async def _context(request: web.Request) -> dict[str, Any]:
-    """What every template may use: the user and the CSRF token (absent on the login page)."""
+    """What every template may use: the user, the CSRF token (absent on the login page) and the
+    hours override in force, in words (None without one)."""
     info = request.get(SESSION_KEY)
-    return {"user": request.get(USER_KEY), "csrf_token": info.csrf_token if info else ""}
+    from service.console.views.admin import hours_notice  # views import this module
+
+    notice = await hours_notice(request) if info else None
+    return {
+        "user": request.get(USER_KEY),
+        "csrf_token": info.csrf_token if info else "",
+        "hours_notice": notice,
+    }
 
 
 def setup_templates(app: web.Application) -> None:

@@ -72,6 +72,8 @@ def test_admin_sets_closed_now_until_tomorrow_and_clears_it_by_keyboard(
             assert f"Override: closed now until {fmt.when(tomorrow_9)}" in state
             assert "set by admin@example.org" in state
             assert "The service is closed now" in _text(driver, "open-now")
+            notice = f"Opening hours overridden: closed now until {fmt.when(tomorrow_9)}"
+            assert notice in _text(driver, "hours-notice")  # in every console page's header
             assert_accessible(driver, "console_admin_hours_override")
 
             # Clear it: Tab from the message reaches "Clear override" after the override form.
@@ -92,6 +94,7 @@ def test_admin_sets_closed_now_until_tomorrow_and_clears_it_by_keyboard(
             )
             assert "No override: the standard hours apply" in _text(driver, "override-state")
             assert not driver.find_elements(By.ID, "override-clear")
+            assert not driver.find_elements(By.ID, "hours-notice")
             audit = _text(driver, "audit")
             assert "Cleared the opening hours override" in audit
             assert (

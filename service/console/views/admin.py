@@ -202,6 +202,17 @@ def _language_name(code: str) -> str:
         return audit_words.words(code)
 
 
+async def hours_notice(request: web.Request) -> str | None:
+    """One line for every console page's header while an override is in force (else None):
+    ``Opening hours overridden: closed now until Monday, 7 December 2026, 09:00``."""
+    state = state_of(request)
+    now = state.now()
+    override = await state.run(lambda s: current_override(s, now))
+    if override is None:
+        return None
+    return f"Opening hours overridden: {override.mode} now until {fmt.when(override.until)}"
+
+
 def _admin(request: web.Request) -> accounts.User:
     user = current_user(request)
     if user.role != "admin":

@@ -86,6 +86,12 @@ async def test_admin_sets_closed_now_until_tomorrow_and_clears_it(
         in page
     )
 
+    # Every console page says so in its header, for operators too.
+    operator = await make_console()
+    await login(operator, "operator@example.org")
+    notice = "Opening hours overridden: closed now until Tuesday, 11 March 2025, 09:00"
+    assert notice in _text(await (await operator.get("/console")).text())
+
     response = await client.post(
         "/console/admin/override/clear", data={"csrf_token": csrf}, allow_redirects=False
     )
@@ -96,6 +102,29 @@ async def test_admin_sets_closed_now_until_tomorrow_and_clears_it(
     assert _audit(session_factory)[-1] == ("admin.hours_override_clear", None)
     with session_factory() as session:
         assert session.get(ServiceHoursOverride, 1) is None
+    assert "Opening hours overridden" not in _text(await (await operator.get("/console")).text())
+
+
+async def test_an_override_past_its_end_is_gone_from_every_page_by_itself(
+    make_console: MakeConsole,
+    users: Any,
+    session_factory: Any,
+    monday: dt.datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client, csrf = await _admin(make_console)
+    form = {"csrf_token": csrf, "mode": "closed", "until_day": "2025-03-10", "until_time": "12:30"}
+    assert (await client.post("/console/admin/override", data=form)).status == 200
+    page = _text(await (await client.get("/console/admin")).text())
+    assert "Opening hours overridden: closed now until Monday, 10 March 2025, 12:30" in page
+    assert "Override: closed now until Monday, 10 March 2025, 12:30 (in " in page
+    assert "The service is closed now" in page and "opens Monday, 10 March 2025, 12:30" in page
+    monkeypatch.setenv("HOURS_NOW", "2025-03-10T12:30:00+00:00")
+    page = _text(await (await client.get("/console/admin")).text())
+    assert "Opening hours overridden" not in page and "No override" in page
+    assert "The service is open now" in page
+    body = await (await client.get("/api/admin/hours")).json()
+    assert body["override"] is None and body["open_now"] is True
 
 
 async def test_override_routes_are_for_admins_only_and_need_the_csrf_token(
