@@ -71,6 +71,8 @@ def test_a_question_about_what_to_do_if_in_danger_is_not_an_emergency(text: str)
         "neu bi de doa thi co goi 999 khong",
         "만약에 그 사람이 또 오면 어떡해요",  # Korean: "what do I do"
         "万一他们又来打我怎么办",
+        "เมื่อมีคนกำลังตามฉันอยู่ ควรทำยังไง",  # Thai: "when" + a verb is conditional
+        "ពេលមានគេកំពុងវាយខ្ញុំ តើត្រូវហៅលេខអ្វី",  # Khmer: the same
     ],
 )
 def test_a_question_without_a_question_mark_still_reads_as_one(text: str) -> None:
@@ -106,6 +108,8 @@ def test_a_conditional_that_is_not_a_question_is_left_to_the_model(text: str) ->
         "hắn đang đánh tôi, phải làm sao",
         "ada orang ikut saya sekarang, macam mana ni",
         "지금 누가 따라오고 있어요 어떡해요",
+        "ตอนนี้มีคนกำลังตามฉัน ทำยังไงดี",  # ตอนนี้ "now", not "when"
+        "ពេលនេះគាត់កំពុងវាយខ្ញុំ ធ្វើម៉េច",  # ពេលនេះ "now", not "when"
     ],
 )
 def test_danger_now_asked_as_a_question_stays_an_emergency(text: str) -> None:
