@@ -186,3 +186,60 @@ def test_operator_takes_a_vietnamese_chat_by_keyboard_with_a_prepared_reply(
             assert not errors, errors
     finally:
         driver.quit()
+
+
+def test_a_waiting_chat_opened_directly_offers_only_accept_then_only_replies_and_ending(
+    tmp_path: Path, fake_rasa_url: tuple[FakeRasa, str]
+) -> None:
+    from bot.handoff import responses as said
+
+    fake, rasa_url = fake_rasa_url
+    env = prepare_store(
+        tmp_path / "var",
+        staff=(("op@example.org", "operator", "en,vi", None),),
+        live_chats=((CID, "vi"),),
+    )
+    env.update({"HANDOFF_POLL_SECONDS": "0.3"})
+    driver: Any = make_driver(
+        width=1200, height=900, languages="en-GB,en", profile_dir=tmp_path / "profile"
+    )
+    try:
+        with run_service(rasa_url, extra_env=env) as base:
+            sign_in(driver, base, "op@example.org")
+            driver.get(base + "/console/live/1")
+            wait_until(lambda: "Waiting for an operator" in _text(driver, "chat-state"), 15)
+            wait_until(lambda: "online" in _text(driver, "presence"), 15)
+            assert driver.find_element(By.ID, "accept").is_displayed()
+            for name in ("reply", "send", "canned", "send-canned"):
+                assert driver.find_element(By.ID, name).get_attribute("disabled"), name
+            assert not driver.find_element(By.ID, "handback").is_displayed()
+            assert not fake.paused(CID)
+            assert_accessible(driver, "console_live_waiting")
+
+            driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+            _tab_to(driver, lambda e: e.get_attribute("id") == "accept")
+            driver.switch_to.active_element.send_keys(Keys.ENTER)
+            wait_until(lambda: "Accepted by you" in _text(driver, "chat-state"), 15)
+            assert fake.paused(CID)
+            assert not driver.find_element(By.ID, "accept").is_displayed()
+            # Focus moved on to where the next step is: the reply box.
+            wait_until(lambda: driver.switch_to.active_element.get_attribute("id") == "reply", 15)
+            driver.switch_to.active_element.send_keys("Invented: xin chào", Keys.TAB)
+            assert driver.switch_to.active_element.get_attribute("id") == "send"
+            driver.switch_to.active_element.send_keys(Keys.ENTER)
+            wait_until(
+                lambda: (CID, "utter_operator_message", "Invented: xin chào") in fake.executed, 15
+            )
+            wait_until(lambda: "You: Invented: xin chào" in _text(driver, "transcript"), 15)
+
+            _tab_to(driver, lambda e: e.get_attribute("id") == "close")
+            driver.switch_to.active_element.send_keys(Keys.ENTER)
+            wait_until(lambda: "This chat is closed." in _text(driver, "chat-state"), 15)
+            wait_until(lambda: driver.switch_to.active_element.get_attribute("id") == "back", 15)
+            assert (CID, said.CLOSED, None) in fake.executed and not fake.paused(CID)
+            for name in ("reply", "send", "canned", "send-canned"):
+                assert driver.find_element(By.ID, name).get_attribute("disabled"), name
+            assert not driver.find_element(By.ID, "accept").is_displayed()
+            assert not driver.find_element(By.ID, "close").is_displayed()
+    finally:
+        driver.quit()
