@@ -136,6 +136,7 @@ def test_operator_takes_a_vietnamese_chat_by_keyboard_with_a_prepared_reply(
             assert "/inform" not in driver.find_element(By.TAG_NAME, "body").text
             assert "interpreter arranged" in _text(driver, "chat-meta")
             assert not driver.find_element(By.ID, "accept").is_displayed()
+            assert not driver.find_element(By.ID, "interpreter").is_displayed()
 
             # A prepared message, chosen by its English title, goes out in Vietnamese.
             driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
@@ -196,7 +197,7 @@ def test_a_waiting_chat_opened_directly_offers_only_accept_then_only_replies_and
     fake, rasa_url = fake_rasa_url
     env = prepare_store(
         tmp_path / "var",
-        staff=(("op@example.org", "operator", "en,vi", None),),
+        staff=(("op@example.org", "operator", "en", None),),
         live_chats=((CID, "vi"),),
     )
     env.update({"HANDOFF_POLL_SECONDS": "0.3"})
@@ -215,6 +216,14 @@ def test_a_waiting_chat_opened_directly_offers_only_accept_then_only_replies_and
             assert not driver.find_element(By.ID, "handback").is_displayed()
             assert not fake.paused(CID)
             assert_accessible(driver, "console_live_waiting")
+
+            # This operator does not speak Vietnamese: they record the interpreter from here.
+            assert "interpreter needed" in _text(driver, "chat-meta")
+            driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+            _tab_to(driver, lambda e: e.get_attribute("id") == "interpreter")
+            driver.switch_to.active_element.send_keys(Keys.ENTER)
+            wait_until(lambda: "interpreter arranged" in _text(driver, "chat-meta"), 15)
+            assert not driver.find_element(By.ID, "interpreter").is_displayed()
 
             driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
             _tab_to(driver, lambda e: e.get_attribute("id") == "accept")

@@ -103,6 +103,8 @@
       $("chat-meta").textContent = meta;
       $("chat-state").textContent = state;
       show($("accept-row"), Boolean(waiting));
+      show($("interpreter-row"), Boolean((waiting || mineActive) && chat.interpreter_needed
+        && !chat.interpreter_arranged));
       show($("end-row"), Boolean(active && (chat.mine || body.dataset.role === "admin")));
       show($("back-row"), !waiting && !mineActive && (Boolean(chat) || Boolean(gone)));
       ["reply", "send", "canned", "send-canned"].forEach((name) => { $(name).disabled = !mineActive; });
@@ -127,6 +129,7 @@
       await load();
       if (kind === "accept" && !$("reply").disabled) $("reply").focus();
       if ((kind === "handback" || kind === "close") && !$("back-row").hidden) $("back").focus();
+      if (kind === "interpreter") $("chat-state").focus();
     }
 
     // A line the person sent while this page had no socket (page load, reconnect) is read here.
@@ -159,6 +162,7 @@
       send("canned", id, { key: $("canned").value });
     };
     $("accept").onclick = () => send("accept", id);
+    $("interpreter").onclick = () => send("interpreter", id);
     $("handback").onclick = () => send("handback", id);
     $("close").onclick = () => send("close", id);
   }
