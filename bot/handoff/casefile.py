@@ -354,10 +354,10 @@ def incident_dates(start: Any, end: Any, language: str | None) -> Words | None:
 
 
 def _consent_slot(kind: str, wording_key: str) -> str:
+    """The slot whose buttons hold the answer's words: the question's own (``utter_ask_<slot>``)
+    when it has buttons, else the slot the intake asks that consent with."""
     slot = wording_key.removeprefix("utter_ask_")
-    if labels.choice_title(slot, "yes", STAFF_LANGUAGE) or i18n.buttons(
-        labels.domain(), wording_key, STAFF_LANGUAGE
-    ):
+    if i18n.buttons(labels.domain(), wording_key, STAFF_LANGUAGE):
         return slot
     return CONSENT_QUESTIONS.get(kind, (slot, ""))[0]
 
