@@ -111,3 +111,33 @@ def test_a_vietnamese_case_reads_in_english_and_is_worked_by_keyboard(
     finally:
         driver.quit()
         engine.dispose()
+
+
+def test_a_case_a_caseworker_may_not_see_is_a_plain_accessible_no_such_case(
+    tmp_path: Path, fake_rasa_url: Any
+) -> None:
+    _fake, rasa_url = fake_rasa_url
+    env = prepare_store(
+        tmp_path / "var",
+        staff=(("cw@lantern.example.org", "caseworker", "ko,en", "northern-lantern"),),
+    )
+    settings = Settings.from_env(env)
+    engine = make_engine(settings.database_url)
+    reference = add_case(
+        make_session_factory(engine), Keyring.load(settings), "browser-other-org", language="vi"
+    )
+    engine.dispose()
+    driver: Any = make_driver(
+        width=1200, height=900, languages="en-GB,en", profile_dir=tmp_path / "profile"
+    )
+    try:
+        with run_service(rasa_url, extra_env=env) as base:
+            sign_in(driver, base, "cw@lantern.example.org")
+            driver.get(f"{base}/console/cases/{reference}")
+            wait_until(lambda: driver.find_elements(By.TAG_NAME, "h1"), 15)
+            assert driver.find_element(By.TAG_NAME, "h1").text == "No such case"
+            assert not driver.find_elements(By.CSS_SELECTOR, "main form")
+            assert "Invented test incident" not in driver.find_element(By.ID, "main").text
+            assert_accessible(driver, "console_case_not_found")
+    finally:
+        driver.quit()
