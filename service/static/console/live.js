@@ -106,6 +106,7 @@
       show($("interpreter-row"), Boolean((waiting || mineActive) && chat.interpreter_needed
         && !chat.interpreter_arranged));
       show($("end-row"), Boolean(active && (chat.mine || body.dataset.role === "admin")));
+      ["accept", "interpreter", "handback", "close"].forEach((name) => { $(name).disabled = false; });
       show($("back-row"), !waiting && !mineActive && (Boolean(chat) || Boolean(gone)));
       ["reply", "send", "canned", "send-canned"].forEach((name) => { $(name).disabled = !mineActive; });
     }
@@ -117,10 +118,10 @@
         t.lines.forEach((line) => add(line, true));
         looked();
       } catch (e) {
+        if (e.message === "another operator has this chat") gone = "Another operator has this chat.";
+        else if (["no such chat", "HTTP 404"].includes(e.message)) gone = "This chat is no longer available.";
+        else { status("The chat could not be read just now (" + e.message + "); it is tried again."); return; }
         chat = null;
-        gone = e.message === "another operator has this chat"
-          ? "Another operator has this chat."
-          : "This chat is no longer available.";
         render();
       }
     }
@@ -130,17 +131,21 @@
       if (kind === "accept" && !$("reply").disabled) $("reply").focus();
       if ((kind === "handback" || kind === "close") && !$("back-row").hidden) $("back").focus();
       if (kind === "interpreter") $("chat-state").focus();
+      if (kind === "reply" && !$("reply").disabled) $("reply").focus();
+      if (kind === "canned" && !$("canned").disabled) $("send-canned").focus();
     }
+    let pending = null;  // the button of the step waiting for the server (focus returns to it)
 
-    // A line the person sent while this page had no socket (page load, reconnect) is read here.
-    onOpen.push(() => load());
-    document.addEventListener("visibilitychange", looked);
-    await load();
     handlers.push((m) => {
       if (m.type === "line" && String(m.id) === String(id)) add(m);
-      if (m.type === "error" && (m.id === undefined || String(m.id) === String(id))) status(m.error);
+      if (m.type === "error" && (m.id === undefined || String(m.id) === String(id))) {
+        status(m.error); render();  // what was typed stays in the box
+        if (pending && !pending.disabled && !pending.closest("[hidden]")) pending.focus();
+        pending = null;
+      }
       if (m.type === "ok" && String(m.id) === String(id)) {
         status(DONE[m.for] || "Done.");
+        if (m.for === "reply") $("reply").value = "";
         after(m.for);
       }
       if (m.type === "queue" && chat) {
@@ -151,20 +156,33 @@
         if (now !== was || (item && item.interpreter_arranged !== chat.interpreter_arranged)) load();
       }
     });
+    // One step at a time: the button waits for the server's answer (no message sent twice).
+    function step(kind, button, extra) {
+      try {
+        send(kind, id, extra);
+        pending = button;
+        if (button) button.disabled = true;
+      } catch (e) {
+        status("Not connected just now: try again in a moment.");
+      }
+    }
     $("reply-form").onsubmit = (e) => {
       e.preventDefault();
       const text = $("reply").value.trim();
-      if (!text) return;
-      send("reply", id, { text: text }); $("reply").value = "";
+      if (text) step("reply", $("send"), { text: text });
     };
     $("canned-form").onsubmit = (e) => {
       e.preventDefault();
-      send("canned", id, { key: $("canned").value });
+      step("canned", $("send-canned"), { key: $("canned").value });
     };
-    $("accept").onclick = () => send("accept", id);
-    $("interpreter").onclick = () => send("interpreter", id);
-    $("handback").onclick = () => send("handback", id);
-    $("close").onclick = () => send("close", id);
+    $("accept").onclick = () => step("accept", $("accept"));
+    $("interpreter").onclick = () => step("interpreter", $("interpreter"));
+    $("handback").onclick = () => step("handback", $("handback"));
+    $("close").onclick = () => step("close", $("close"));
+    // A line the person sent while this page had no socket (page load, reconnect) is read here.
+    onOpen.push(() => load());
+    document.addEventListener("visibilitychange", looked);
+    await load();
   }
 
   window.ConsoleKit.run(livePage);
