@@ -120,7 +120,11 @@
       } catch (e) {
         if (e.message === "another operator has this chat") gone = "Another operator has this chat.";
         else if (["no such chat", "HTTP 404"].includes(e.message)) gone = "This chat is no longer available.";
-        else { status("The chat could not be read just now (" + e.message + "); it is tried again."); return; }
+        else {
+          status("The chat could not be read just now (" + e.message + "); trying again.");
+          setTimeout(load, 5000);
+          return;
+        }
         chat = null;
         render();
       }
