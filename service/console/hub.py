@@ -276,8 +276,8 @@ class Hub:
         await self.state.run(
             lambda s: accounts.audit(s, user.id, action, f"chat-{request_id}", detail, now=now)
         )
+        # ``_seen`` stays: a line the person sent just before this reply is still forwarded.
         at = time.time()
-        self._seen[request_id] = max(self._seen.get(request_id, 0.0), at - 0.001)
         # Replying means the operator has read what came before.
         self._looked[request_id] = at
         message = {"type": "line", "id": request_id, "sender": "operator", "text": text, "at": at}

@@ -346,3 +346,27 @@ async def test_a_new_message_is_flagged_in_the_queue_until_the_operator_looks(
     await ws.send_json({"type": "seen", "id": request_id, "csrf_token": csrf})
     await queue_until(active=True, unread=False)
     await ws.close()
+
+
+async def test_a_line_the_person_sent_just_before_a_reply_still_reaches_the_operator(
+    make_console: MakeConsole, users: Any, session_factory: Any, fake_rasa: Any
+) -> None:
+    fake, _server = fake_rasa
+    request_id = await _queue_request(session_factory, users)
+    client = await make_console()
+    csrf = await login(client, "operator@example.org")
+    ws = await client.ws_connect(
+        "/api/live/ws", headers={"Origin": str(client.make_url("")).rstrip("/")}
+    )
+    assert (await _post(client, csrf, request_id, "accept")).status == 200
+    await asyncio.sleep(0.01)
+    fake.person_says(CID, "Invented: one more thing")
+    # The operator replies before the hub has read the person's line.
+    assert (await _post(client, csrf, request_id, "reply", text="Invented: go on")).status == 200
+    await console_state(client).hub.tick()
+    while True:
+        message = await asyncio.wait_for(_next_line(ws), timeout=5)
+        if message["sender"] == "person":
+            break
+    assert message["text"] == "Invented: one more thing"
+    await ws.close()
