@@ -73,6 +73,9 @@ def test_a_question_about_what_to_do_if_in_danger_is_not_an_emergency(text: str)
         "万一他们又来打我怎么办",
         "เมื่อมีคนกำลังตามฉันอยู่ ควรทำยังไง",  # Thai: "when" + a verb is conditional
         "ពេលមានគេកំពុងវាយខ្ញុំ តើត្រូវហៅលេខអ្វី",  # Khmer: the same
+        "เบอร์ฉุกเฉินคืออะไร",  # Thai: "what is the emergency number"
+        "อยู่ในสถานการณ์ฉุกเฉินต้องทำยังไง",
+        "အရေးပေါ်ဖုန်းနံပါတ် ဘာလဲ",  # Burmese: "what is the emergency number"
     ],
 )
 def test_a_question_without_a_question_mark_still_reads_as_one(text: str) -> None:
@@ -131,3 +134,12 @@ def test_danger_now_asked_as_a_question_stays_an_emergency(text: str) -> None:
 def test_danger_said_plainly_stays_an_emergency_whatever_the_model_says(text: str) -> None:
     assert commands.command(text) == "emergency"
     assert not commands.asks_about_danger(text, "ask_danger", 0.99)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ฉุกเฉิน ช่วยด้วย", "เหตุฉุกเฉิน มีคนกำลังทำร้ายฉัน", "အရေးပေါ် ကယ်ပါ", "အရေးပေါ်အခြေအနေ ကယ်ပါ"],
+)
+def test_the_word_emergency_said_not_asked_stays_an_emergency(text: str) -> None:
+    assert commands.command(text) == "emergency"
+    assert not commands.asks_about_danger(text, "emergency", 0.9)
