@@ -30,7 +30,9 @@
   function link(td, href, text) {
     const a = document.createElement("a"); a.href = href; a.textContent = text; td.appendChild(a);
   }
-  function when(iso) { return iso ? new Date(iso).toLocaleString("en-GB", { timeZone: "Europe/London" }) : ""; }
+  // In words, London time, like the server-rendered pages: "Wednesday 9 December 2026 at 17:00".
+  const WHEN = { timeZone: "Europe/London", weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit" };
+  function when(iso) { return iso ? new Date(iso).toLocaleString("en-GB", WHEN) : ""; }
   function rows(id) { const tb = document.querySelector("#" + id + " tbody"); tb.replaceChildren(); return tb; }
 
   // -- live socket ------------------------------------------------------------------------------
