@@ -188,7 +188,7 @@ def reads_as_question(text: str) -> bool:
     type without one, it ends with a question particle or word before any polite particles
     ("ไหมคะ", "လားဗျ", "ឬទេ", "boleh tak", "có được không", "어떡해요"), opens with a question
     word ("adakah", "what"), or holds a question word that is one wherever it stands (Tagalog
-    "ba", Malay "macam mana") — per language, `_question_end` / `_question_start` /
+    "ba", Malay "macam mana", Khmer "តើ") — per language, `_question_end` / `_question_start` /
     `_question_anywhere` in bot/lexicon/<code>.yml."""
     if (text or "").strip().endswith(("?", "？", "؟")):
         return True
@@ -197,7 +197,7 @@ def reads_as_question(text: str) -> bool:
         return False
     for endings, fillers, starts, anywhere in _question_words():
         if any(f"{norm} ".startswith(f"{start} ") for start in starts) or any(
-            f" {word} " in f" {norm} " for word in anywhere
+            _contains(norm, word) for word in anywhere
         ):
             return True
         rest = norm

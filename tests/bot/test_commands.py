@@ -75,6 +75,8 @@ def test_a_question_about_what_to_do_if_in_danger_is_not_an_emergency(text: str)
         "ពេលមានគេកំពុងវាយខ្ញុំ តើត្រូវហៅលេខអ្វី",  # Khmer: the same
         "เบอร์ฉุกเฉินคืออะไร",  # Thai: "what is the emergency number"
         "อยู่ในสถานการณ์ฉุกเฉินต้องทำยังไง",
+        "ถ้าเขากลับมาอีก ใครช่วยฉันได้บ้าง",  # Thai: บ้าง ends the question
+        "បើពួកគេត្រឡប់មកវិញ តើខ្ញុំអាចហៅអ្នកណាបាន",  # Khmer: តើ opens it mid-sentence
         "အရေးပေါ်ဖုန်းနံပါတ် ဘာလဲ",  # Burmese: "what is the emergency number"
     ],
 )
@@ -113,6 +115,7 @@ def test_a_conditional_that_is_not_a_question_is_left_to_the_model(text: str) ->
         "지금 누가 따라오고 있어요 어떡해요",
         "ตอนนี้มีคนกำลังตามฉัน ทำยังไงดี",  # ตอนนี้ "now", not "when"
         "ពេលនេះគាត់កំពុងវាយខ្ញុំ ធ្វើម៉េច",  # ពេលនេះ "now", not "when"
+        "តើអ្នកអាចជួយខ្ញុំបានទេ គាត់កំពុងវាយខ្ញុំ",  # "can you help me? he is hitting me"
     ],
 )
 def test_danger_now_asked_as_a_question_stays_an_emergency(text: str) -> None:
@@ -138,7 +141,13 @@ def test_danger_said_plainly_stays_an_emergency_whatever_the_model_says(text: st
 
 @pytest.mark.parametrize(
     "text",
-    ["ฉุกเฉิน ช่วยด้วย", "เหตุฉุกเฉิน มีคนกำลังทำร้ายฉัน", "အရေးပေါ် ကယ်ပါ", "အရေးပေါ်အခြေအနေ ကယ်ပါ"],
+    [
+        "ฉุกเฉิน ช่วยด้วย",
+        "เหตุฉุกเฉิน มีคนกำลังทำร้ายฉัน",
+        "အရေးပေါ် ကယ်ပါ",
+        "အရေးပေါ်အခြေအနေ ကယ်ပါ",
+        "ឥឡូវនេះគាត់កំពុងវាយខ្ញុំ ជួយផង",
+    ],
 )
 def test_the_word_emergency_said_not_asked_stays_an_emergency(text: str) -> None:
     assert commands.command(text) == "emergency"
