@@ -55,10 +55,14 @@ class CommandIntentOverride(GraphComponent):
                 continue  # button payloads already name their intent
             name = _INTENT_OF_COMMAND.get(commands.command(text) or "")
             predicted = message.get(INTENT) or {}
-            if name == "emergency" and commands.asks_about_danger(
-                text, predicted.get("name"), float(predicted.get("confidence") or 0.0)
+            said = predicted.get("name")
+            # "What should I do IF I'm in danger?" is that question, not an emergency — whether
+            # the lexicon's danger words or the model alone took it for one. The answer leads
+            # with 999 all the same; danger said now (not conditional) stays an emergency.
+            if (name == "emergency" or (name is None and said == "emergency")) and (
+                commands.asks_about_danger(text, said, float(predicted.get("confidence") or 0.0))
             ):
-                name = "ask_danger"  # "what should I do IF I'm in danger?": that question
+                name = "ask_danger"
             if name:
                 message.set(INTENT, {"name": name, "confidence": 1.0}, add_to_output=True)
                 ranking = message.get(INTENT_RANKING_KEY) or []
