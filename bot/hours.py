@@ -13,14 +13,63 @@ by itself.
 from __future__ import annotations
 
 import datetime as dt
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
+from pydantic import validator
+
+from bot.settings import EnvSettings
 
 LONDON = ZoneInfo("Europe/London")
 _SUBDIVISIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_ireland": "NIR"}
+
+
+class _HoursEnv(EnvSettings):
+    """The variables of :meth:`OpeningHours.from_env` (see ``.env.example``)."""
+
+    OPEN_HOURS: tuple[dt.time, dt.time] = (dt.time(9, 0), dt.time(17, 0))
+    OPEN_DAYS: tuple[int, ...] = (0, 1, 2, 3, 4)
+    HOLIDAY_REGION: str = "england"
+    CLOSURES: frozenset[dt.date] = frozenset()
+
+    @validator("OPEN_HOURS", pre=True)
+    def _times(cls, value: Any) -> Any:
+        """Opening and closing time, written "09:00-17:00"."""
+        if not isinstance(value, str):
+            return value
+        try:
+            start, end = (dt.time.fromisoformat(x.strip()) for x in value.split("-"))
+        except ValueError:
+            raise ValueError("must be two times like 09:00-17:00") from None
+        return start, end
+
+    @validator("OPEN_DAYS", pre=True)
+    def _days(cls, value: Any) -> Any:
+        """Weekday numbers, a range ("0-4") or a list ("0,2,4"); Monday = 0."""
+        if not isinstance(value, str):
+            return value
+        try:
+            if "-" in value:
+                a, b = (int(x) for x in value.split("-"))
+                return tuple(range(a, b + 1))
+            return tuple(int(x) for x in value.split(",") if x.strip())
+        except ValueError:
+            raise ValueError("must be weekday numbers like 0-4 or 0,2,4 (Monday = 0)") from None
+
+    @validator("CLOSURES", pre=True)
+    def _dates(cls, value: Any) -> Any:
+        """Dates separated by commas: 2026-12-24,2026-12-29."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return frozenset(
+                dt.date.fromisoformat(x.strip()) for x in value.split(",") if x.strip()
+            )
+        except ValueError:
+            raise ValueError("must be dates like 2026-12-24, separated by commas") from None
 
 
 @dataclass(frozen=True)
@@ -57,22 +106,18 @@ class OpeningHours:
         return self.override if self.override.applies(_london(now)) else None
 
     @classmethod
-    def from_env(cls) -> OpeningHours:
-        """Reads OPEN_HOURS (e.g. "09:00-17:00"), OPEN_DAYS ("0-4"), HOLIDAY_REGION, CLOSURES."""
-        hours = os.environ.get("OPEN_HOURS", "09:00-17:00")
-        start, end = (dt.time.fromisoformat(x.strip()) for x in hours.split("-"))
-        days_spec = os.environ.get("OPEN_DAYS", "0-4")
-        if "-" in days_spec:
-            a, b = (int(x) for x in days_spec.split("-"))
-            days = tuple(range(a, b + 1))
-        else:
-            days = tuple(int(x) for x in days_spec.split(",") if x.strip())
-        closures = frozenset(
-            dt.date.fromisoformat(x.strip())
-            for x in os.environ.get("CLOSURES", "").split(",")
-            if x.strip()
-        )
-        return cls(start, end, days, os.environ.get("HOLIDAY_REGION", "england"), closures)
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> OpeningHours:
+        """Reads OPEN_HOURS (e.g. "09:00-17:00"), OPEN_DAYS ("0-4"), HOLIDAY_REGION, CLOSURES.
+
+        Args:
+            environ: The variables to read; ``os.environ`` when omitted (tests pass a dict).
+
+        Raises:
+            SettingsError: A variable is not in the form shown.
+        """
+        env = _HoursEnv.read(environ)
+        start, end = env.OPEN_HOURS
+        return cls(start, end, env.OPEN_DAYS, env.HOLIDAY_REGION, env.CLOSURES)
 
     def _holidays(self, year: int) -> holidays.HolidayBase:
         return holidays.country_holidays(

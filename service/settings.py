@@ -7,7 +7,6 @@ The service only needs a few values of its own, so they live here rather than in
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +15,33 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.settings import EnvSettings
+
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 DEFAULT_EXIT_URL: Final = "https://www.bbc.co.uk/weather"
 
 
 class ServiceSettingsError(ValueError):
     """An environment variable has a value the web service cannot use."""
+
+
+class _ServiceEnv(EnvSettings):
+    """The variables of :class:`ServiceSettings` (documented there and in ``.env.example``); the
+    values' own checks are in :meth:`ServiceSettings.__post_init__`, which direct construction
+    runs too."""
+
+    error = ServiceSettingsError
+    show_values = False
+    wording = {**EnvSettings.wording, "type_error.integer": "must be a number"}
+
+    SERVICE_HOST: str = "127.0.0.1"
+    SERVICE_PORT: int = 8080
+    RASA_URL: str = "http://127.0.0.1:5005"
+    RASA_PUBLIC_URL: str | None = None
+    RASA_SOCKET_PATH: str = "/socket.io"
+    EXIT_URL: str = DEFAULT_EXIT_URL
+    SERVICE_FRAME_ANCESTORS: str = "'none'"
+    WIDGET_INIT_PAYLOAD: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,26 +114,17 @@ class ServiceSettings:
         Raises:
             ServiceSettingsError: A variable is set to a value we cannot use.
         """
-        env = os.environ if environ is None else environ
-
-        def get(name: str, default: str) -> str:
-            return env.get(name, "").strip() or default
-
-        port_text = get("SERVICE_PORT", "8080")
-        try:
-            port = int(port_text)
-        except ValueError:
-            raise ServiceSettingsError("SERVICE_PORT must be a number") from None
-        rasa_url = get("RASA_URL", cls.rasa_url).rstrip("/")
+        env = _ServiceEnv.read(environ)
+        rasa_url = env.RASA_URL.rstrip("/")
         return cls(
-            host=get("SERVICE_HOST", cls.host),
-            port=port,
+            host=env.SERVICE_HOST,
+            port=env.SERVICE_PORT,
             rasa_url=rasa_url,
-            rasa_public_url=get("RASA_PUBLIC_URL", rasa_url).rstrip("/"),
-            socket_path=get("RASA_SOCKET_PATH", cls.socket_path),
-            exit_url=get("EXIT_URL", DEFAULT_EXIT_URL),
-            frame_ancestors=get("SERVICE_FRAME_ANCESTORS", cls.frame_ancestors),
-            init_payload=get("WIDGET_INIT_PAYLOAD", ""),
+            rasa_public_url=(env.RASA_PUBLIC_URL or rasa_url).rstrip("/"),
+            socket_path=env.RASA_SOCKET_PATH,
+            exit_url=env.EXIT_URL,
+            frame_ancestors=env.SERVICE_FRAME_ANCESTORS,
+            init_payload=env.WIDGET_INIT_PAYLOAD,
         )
 
 

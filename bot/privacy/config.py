@@ -18,15 +18,26 @@ period per kind of data, justified by its purpose, and for periodic erasure or a
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.settings import REPO_ROOT, Settings, SettingsError
+from pydantic import Field, SecretStr
+
+from bot.settings import REPO_ROOT, EnvSettings, Settings
 
 DEFAULT_DRAFT_RETENTION_DAYS = 30
 DEFAULT_CASE_ANONYMISE_MONTHS = 24
 DEFAULT_RETENTION_INTERVAL_HOURS = 6.0
+
+
+class _PrivacyEnv(EnvSettings):
+    """The variables of :class:`PrivacySettings` (documented there and in ``.env.example``)."""
+
+    TRACKER_DB_URL: SecretStr | None = None
+    TRACKER_DB: str | None = None
+    DRAFT_RETENTION_DAYS: int = Field(DEFAULT_DRAFT_RETENTION_DAYS, gt=0)
+    CASE_ANONYMISE_MONTHS: int = Field(DEFAULT_CASE_ANONYMISE_MONTHS, gt=0)
+    RETENTION_INTERVAL_HOURS: float = Field(DEFAULT_RETENTION_INTERVAL_HOURS, ge=0)
 
 
 @dataclass(frozen=True)
@@ -61,16 +72,11 @@ class PrivacySettings:
         Raises:
             SettingsError: A number is not valid.
         """
-        env = os.environ if environ is None else environ
-        settings = settings or Settings.from_env(env)
-
-        def get(name: str) -> str | None:
-            value = env.get(name, "").strip()
-            return value or None
-
-        url = get("TRACKER_DB_URL")
+        settings = settings or Settings.from_env(environ)
+        env = _PrivacyEnv.read(environ)
+        url = env.TRACKER_DB_URL.get_secret_value() if env.TRACKER_DB_URL else None
         if url is None:
-            path = get("TRACKER_DB")
+            path = env.TRACKER_DB
             resolved = (
                 (REPO_ROOT / path).resolve()
                 if path and not path.startswith("/")
@@ -79,34 +85,7 @@ class PrivacySettings:
             url = f"sqlite:///{resolved}"
         return cls(
             tracker_url=url,
-            draft_retention_days=_whole("DRAFT_RETENTION_DAYS", get("DRAFT_RETENTION_DAYS"),
-                                        DEFAULT_DRAFT_RETENTION_DAYS),
-            case_anonymise_months=_whole("CASE_ANONYMISE_MONTHS", get("CASE_ANONYMISE_MONTHS"),
-                                         DEFAULT_CASE_ANONYMISE_MONTHS),
-            retention_interval_hours=_hours(get("RETENTION_INTERVAL_HOURS")),
+            draft_retention_days=env.DRAFT_RETENTION_DAYS,
+            case_anonymise_months=env.CASE_ANONYMISE_MONTHS,
+            retention_interval_hours=env.RETENTION_INTERVAL_HOURS,
         )
-
-
-def _whole(name: str, raw: str | None, default: int) -> int:
-    """Parses a positive whole number, naming only the variable in errors."""
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be positive, got {raw!r}")
-    return value
-
-
-def _hours(raw: str | None) -> float:
-    if raw is None:
-        return DEFAULT_RETENTION_INTERVAL_HOURS
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"RETENTION_INTERVAL_HOURS must be a number, got {raw!r}") from None
-    if value < 0:
-        raise SettingsError(f"RETENTION_INTERVAL_HOURS must not be negative, got {raw!r}")
-    return value

@@ -3,16 +3,47 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, validator
 
 from bot.handoff.partners import DEFAULT_PARTNERS_FILE
+from bot.settings import EnvSettings
 
 
 class ConsoleConfigError(ValueError):
     """A console variable has a value we cannot use."""
+
+
+class _ConsoleEnv(EnvSettings):
+    """The variables of :class:`ConsoleConfig` (documented there and in ``.env.example``)."""
+
+    error = ConsoleConfigError
+    show_values = False
+
+    CONSOLE_COOKIE_SECURE: bool = True
+    CONSOLE_SESSION_HOURS: float = Field(8, gt=0)
+    CONSOLE_LOGIN_LIMIT: float = Field(5, gt=0)
+    CONSOLE_LOGIN_WINDOW_MINUTES: float = Field(15, gt=0)
+    HANDOFF_WAIT_SECONDS: float = Field(300, gt=0)
+    HANDOFF_POLL_SECONDS: float = Field(1, gt=0)
+    CONSOLE_ORIGINS: tuple[str, ...] = ()
+    CONSOLE_TRUSTED_PROXIES: tuple[str, ...] = ()
+    PARTNERS_FILE: Path = DEFAULT_PARTNERS_FILE
+    RASA_TOKEN: SecretStr | None = None
+
+    @validator("CONSOLE_COOKIE_SECURE", pre=True)
+    def _on_unless_turned_off(cls, value: Any) -> Any:
+        """Anything but ``0``, ``false`` or ``no`` keeps secure cookies on."""
+        return value not in ("0", "false", "no") if isinstance(value, str) else value
+
+    @validator("CONSOLE_ORIGINS", "CONSOLE_TRUSTED_PROXIES", pre=True)
+    def _words(cls, value: Any) -> Any:
+        """A list written with commas, spaces or both ("a, b c")."""
+        return tuple(value.replace(",", " ").split()) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -54,34 +85,16 @@ class ConsoleConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ConsoleConfig:
         """Builds the configuration from environment variables (defaults for unset ones)."""
-        env = os.environ if environ is None else environ
-
-        def get(name: str, default: str) -> str:
-            return env.get(name, "").strip() or default
-
-        def number(name: str, default: str) -> float:
-            try:
-                value = float(get(name, default))
-            except ValueError:
-                raise ConsoleConfigError(f"{name} must be a number") from None
-            if value <= 0:
-                raise ConsoleConfigError(f"{name} must be positive")
-            return value
-
+        env = _ConsoleEnv.read(environ)
         return cls(
-            cookie_secure=get("CONSOLE_COOKIE_SECURE", "1") not in ("0", "false", "no"),
-            session_ttl=dt.timedelta(hours=number("CONSOLE_SESSION_HOURS", "8")),
-            login_limit=int(number("CONSOLE_LOGIN_LIMIT", "5")),
-            login_window=dt.timedelta(minutes=number("CONSOLE_LOGIN_WINDOW_MINUTES", "15")),
-            handoff_wait=dt.timedelta(seconds=number("HANDOFF_WAIT_SECONDS", "300")),
-            poll_interval=number("HANDOFF_POLL_SECONDS", "1"),
-            allowed_origins=_words(get("CONSOLE_ORIGINS", "")),
-            trusted_proxies=_words(get("CONSOLE_TRUSTED_PROXIES", "")),
-            partners_file=Path(get("PARTNERS_FILE", str(DEFAULT_PARTNERS_FILE))),
-            rasa_token=env.get("RASA_TOKEN", "").strip() or None,
+            cookie_secure=env.CONSOLE_COOKIE_SECURE,
+            session_ttl=dt.timedelta(hours=env.CONSOLE_SESSION_HOURS),
+            login_limit=int(env.CONSOLE_LOGIN_LIMIT),
+            login_window=dt.timedelta(minutes=env.CONSOLE_LOGIN_WINDOW_MINUTES),
+            handoff_wait=dt.timedelta(seconds=env.HANDOFF_WAIT_SECONDS),
+            poll_interval=env.HANDOFF_POLL_SECONDS,
+            allowed_origins=env.CONSOLE_ORIGINS,
+            trusted_proxies=env.CONSOLE_TRUSTED_PROXIES,
+            partners_file=env.PARTNERS_FILE,
+            rasa_token=env.RASA_TOKEN.get_secret_value() if env.RASA_TOKEN else None,
         )
-
-
-def _words(value: str) -> tuple[str, ...]:
-    """A list written with commas, spaces or both ("a, b c")."""
-    return tuple(value.replace(",", " ").split())
