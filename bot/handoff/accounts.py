@@ -1,4 +1,4 @@
-"""Console accounts, login sessions, the login rate limit and the audit log.
+"""Console accounts, login sessions and the login rate limit (the audit log is bot.store.audit).
 
 Passwords are hashed with argon2id (argon2-cffi defaults). The session cookie carries a random
 token; the database stores only its SHA-256, so a copy of the database does not log anyone in.
@@ -23,9 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.crypto import Keyring
+
+# Re-exported: the console and the handoff modules write and read the log through this module.
+from bot.store.audit import audit as audit
+from bot.store.audit import audit_entries as audit_entries
 from bot.store.handoff_models import (
     ROLES,
-    AuditEntry,
     ConsoleSession,
     ConsoleUser,
     LoginAttempt,
@@ -322,56 +325,3 @@ def record_failure(
         session.add(LoginAttempt(key=key, at=now))
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - window))
     session.commit()
-
-
-# -- audit log ----------------------------------------------------------------------------------
-
-
-def audit(
-    session: Session,
-    user_id: int | None,
-    action: str,
-    subject: str | None = None,
-    detail: dict[str, Any] | None = None,
-    *,
-    now: dt.datetime | None = None,
-    commit: bool = True,
-) -> None:
-    """Writes one audit row. ``detail`` must hold identifiers only, never text.
-
-    Committed at once, or with ``commit=False`` left for the caller to commit together with the
-    change it records.
-    """
-    session.add(
-        AuditEntry(
-            user_id=user_id,
-            action=action,
-            subject=subject,
-            detail=detail,
-            at=now or dt.datetime.now(dt.timezone.utc),
-        )
-    )
-    if commit:
-        session.commit()
-
-
-def audit_entries(
-    session: Session, *, subject: str | None = None, limit: int = 200
-) -> list[dict[str, Any]]:
-    """Newest audit rows, optionally for one subject (a case reference)."""
-    query = select(AuditEntry, ConsoleUser.email).join(
-        ConsoleUser, ConsoleUser.id == AuditEntry.user_id, isouter=True
-    )
-    if subject is not None:
-        query = query.where(AuditEntry.subject == subject)
-    query = query.order_by(AuditEntry.id.desc()).limit(limit)
-    return [
-        {
-            "at": entry.at.isoformat(),
-            "user": email,
-            "action": entry.action,
-            "subject": entry.subject,
-            "detail": entry.detail,
-        }
-        for entry, email in session.execute(query)
-    ]

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot import i18n, labels
 from bot.crypto import Keyring
 from bot.intake.report import CONSENT_QUESTIONS
+from bot.store import sealed
 from bot.store import service as store
 from bot.store.handoff_models import (
     AuditEntry,
@@ -631,20 +632,24 @@ def load_casefile(
     ):
         outcome = ATTEMPT_OUTCOMES.get(attempt.outcome, humanise(attempt.outcome))
         events.append(Event(attempt.at, f"Contact attempt: {outcome}", emails.get(attempt.user_id)))
-    from bot.handoff.queue import _note_aad
-
     for note in session.scalars(
         select(CaseNote).where(CaseNote.case_id == row.id).order_by(CaseNote.id)
     ):
-        text = keyring.decrypt_json(note.data, _note_aad(row.reference, note.note_key))
+        text = sealed.open_json(
+            keyring, CaseNote.data, note.data, reference=row.reference, note_key=note.note_key
+        )
         events.append(Event(note.at, "Note", emails.get(note.user_id), text=str(text or "")))
-    from bot.store.person import _addition_aad
-
     for addition in session.scalars(
         select(CaseAddition).where(CaseAddition.case_id == row.id).order_by(CaseAddition.id)
     ):
         data = (
-            keyring.decrypt_json(addition.data, _addition_aad(row.reference, addition.addition_key))
+            sealed.open_json(
+                keyring,
+                CaseAddition.data,
+                addition.data,
+                reference=row.reference,
+                addition_key=addition.addition_key,
+            )
             or {}
         )
         events.append(

@@ -30,6 +30,7 @@ from bot.handoff.accounts import User
 from bot.handoff.hours import add_working_days
 from bot.handoff.partners import Partner, match_partner, region_of
 from bot.hours import OpeningHours
+from bot.store import sealed
 from bot.store import service as store
 from bot.store.handoff_models import (
     CallbackTask,
@@ -39,7 +40,7 @@ from bot.store.handoff_models import (
     ContactAttempt,
     HandoffRequest,
 )
-from bot.store.models import Case
+from bot.store.models import Case, ContactDetails, IncidentDetails
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,9 @@ def sync_queue(
             and case.contact is not None
             and not _contact_refused(case)
         ):
-            contact = keyring.decrypt_json(case.contact.data, store._contact_aad(case.reference))
+            contact = sealed.open_json(
+                keyring, ContactDetails.data, case.contact.data, reference=case.reference
+            )
             if contact and (contact.get("phone") or contact.get("email")):
                 id_key = secrets.token_hex(8)
                 safe = contact.get("safe_times")
@@ -129,7 +132,9 @@ def sync_queue(
                         language=case.language,
                         reason="report_contact",
                         may_leave_message=contact.get("safe_to_leave_message"),
-                        safe_times=keyring.encrypt_json(safe, _safe_times_aad(id_key))
+                        safe_times=sealed.seal_json(
+                            keyring, CallbackTask.safe_times, safe, id_key=id_key
+                        )
                         if safe
                         else None,
                         due_at=first_due,
@@ -139,7 +144,9 @@ def sync_queue(
                 callbacks += 1
         if case.id not in existing_casework and _consented_to_partner(case):
             incident = (
-                keyring.decrypt_json(case.incident.data, store._incident_aad(case.reference))
+                sealed.open_json(
+                    keyring, IncidentDetails.data, case.incident.data, reference=case.reference
+                )
                 if case.incident is not None
                 else {}
             ) or {}
@@ -171,14 +178,6 @@ def sync_queue(
     if callbacks or casework:
         logger.info("Queue sync added %d callbacks and %d casework items", callbacks, casework)
     return SyncStats(callbacks, casework)
-
-
-def _safe_times_aad(id_key: str) -> bytes:
-    return f"esea:callback_safe_times:{id_key}".encode()
-
-
-def _note_aad(reference: str, note_key: str) -> bytes:
-    return f"esea:case_note:{reference}:{note_key}".encode()
 
 
 def _due(moment: dt.datetime | None, done: bool, now: dt.datetime) -> dict[str, Any]:
@@ -228,7 +227,9 @@ def queue_view(
         ).all()
         for task, reference in rows:
             safe = (
-                keyring.decrypt_json(task.safe_times, _safe_times_aad(task.id_key))
+                sealed.open_json(
+                    keyring, CallbackTask.safe_times, task.safe_times, id_key=task.id_key
+                )
                 if task.safe_times
                 else None
             )
@@ -354,7 +355,9 @@ def case_record(
         {
             "at": n.at.isoformat(),
             "by": emails.get(n.user_id),
-            "text": keyring.decrypt_json(n.data, _note_aad(row.reference, n.note_key)),
+            "text": sealed.open_json(
+                keyring, CaseNote.data, n.data, reference=row.reference, note_key=n.note_key
+            ),
         }
         for n in session.scalars(
             select(CaseNote).where(CaseNote.case_id == row.id).order_by(CaseNote.id)
@@ -385,7 +388,9 @@ def add_note(
             case_id=row.id,
             user_id=user.id,
             at=now,
-            data=keyring.encrypt_json(text, _note_aad(row.reference, key)),
+            data=sealed.seal_json(
+                keyring, CaseNote.data, text, reference=row.reference, note_key=key
+            ),
         )
     )
     session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.settings import Settings
 from bot.store.models import Case, Evidence, IncidentDetails
+from bot.store.sealed import open_json
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,9 @@ def months_before(moment: datetime, months: int) -> datetime:
 
 def incident_of(session: Session, keyring: Any, case: Case) -> dict[str, Any] | None:
     """The decrypted incident details of a case, or None if it has none."""
-    from bot.store.service import _incident_aad
-
     data = session.scalar(select(IncidentDetails.data).where(IncidentDetails.case_id == case.id))
-    return None if data is None else dict(keyring.decrypt_json(data, _incident_aad(case.reference)))
+    return (
+        None
+        if data is None
+        else dict(open_json(keyring, IncidentDetails.data, data, reference=case.reference))
+    )

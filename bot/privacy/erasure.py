@@ -31,6 +31,7 @@ from bot.privacy.common import case_evidence, checkpoint, delete_evidence_rows, 
 from bot.privacy.models import ErasureRecord
 from bot.privacy.tracker_events import conversation_events, delete_conversations
 from bot.settings import Settings
+from bot.store import sealed
 from bot.store.handoff_models import (
     AuditEntry,
     CallbackTask,
@@ -75,8 +76,7 @@ def export_case(
     normalised = normalise_reference(reference)
     if normalised is None:
         return None
-    from bot.handoff.accounts import audit
-    from bot.handoff.queue import _note_aad, _safe_times_aad
+    from bot.store.audit import audit
 
     with sessions() as session:
         case = get_case(session, keyring, normalised)
@@ -99,11 +99,18 @@ def export_case(
         case["contact_attempts"] = [
             {"at": a.at.isoformat(), "outcome": a.outcome}
             for a in session.scalars(
-                select(ContactAttempt).where(ContactAttempt.case_id == case_id).order_by(ContactAttempt.id)
+                select(ContactAttempt)
+                .where(ContactAttempt.case_id == case_id)
+                .order_by(ContactAttempt.id)
             )
         ]
         case["case_notes"] = [
-            {"at": n.at.isoformat(), "text": keyring.decrypt_json(n.data, _note_aad(normalised, n.note_key))}
+            {
+                "at": n.at.isoformat(),
+                "text": sealed.open_json(
+                    keyring, CaseNote.data, n.data, reference=normalised, note_key=n.note_key
+                ),
+            }
             for n in session.scalars(
                 select(CaseNote).where(CaseNote.case_id == case_id).order_by(CaseNote.id)
             )
@@ -114,7 +121,9 @@ def export_case(
                 "reason": t.reason,
                 "due_at": t.due_at.isoformat(),
                 "may_leave_message": t.may_leave_message,
-                "safe_times": keyring.decrypt_json(t.safe_times, _safe_times_aad(t.id_key))
+                "safe_times": sealed.open_json(
+                    keyring, CallbackTask.safe_times, t.safe_times, id_key=t.id_key
+                )
                 if t.safe_times
                 else None,
             }
@@ -130,7 +139,9 @@ def export_case(
             )
         ]
     case["conversation"] = (
-        [] if tracker is None else _transcript(conversation_events(tracker, keyring, case["conversation_key"]))
+        []
+        if tracker is None
+        else _transcript(conversation_events(tracker, keyring, case["conversation_key"]))
     )
     with sessions() as session:
         audit(session, None, "privacy.case_export", normalised, None, now=now)
@@ -147,7 +158,11 @@ def _transcript(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append({"at": event.get("timestamp"), "from": kind, "text": event.get("text")})
         elif kind == "slot" and event.get("value") is not None:
             out.append(
-                {"at": event.get("timestamp"), "slot": event.get("name"), "value": event.get("value")}
+                {
+                    "at": event.get("timestamp"),
+                    "slot": event.get("name"),
+                    "value": event.get("value"),
+                }
             )
     return out
 
@@ -170,7 +185,7 @@ def erase_case(
     if normalised is None:
         return None
     now = now or utcnow()
-    from bot.handoff.accounts import audit
+    from bot.store.audit import audit
 
     with sessions() as session:
         secure_delete(session)
@@ -179,10 +194,14 @@ def erase_case(
             return None
         conversation_key = case.conversation_key
         counts = {
-            "consents": len(list(session.scalars(select(Consent.id).where(Consent.case_id == case.id)))),
+            "consents": len(
+                list(session.scalars(select(Consent.id).where(Consent.case_id == case.id)))
+            ),
             "contact_details": int(case.contact is not None),
             "incident_details": int(case.incident is not None),
-            "case_notes": len(list(session.scalars(select(CaseNote.id).where(CaseNote.case_id == case.id)))),
+            "case_notes": len(
+                list(session.scalars(select(CaseNote.id).where(CaseNote.case_id == case.id)))
+            ),
         }
         counts["evidence_files"] = delete_evidence_rows(
             session, settings, case_evidence(session, case.id)
@@ -235,7 +254,10 @@ def was_erased(sessions: sessionmaker, keyring: Keyring, reference: str) -> bool
 
 
 def erase_unsent(
-    sessions: sessionmaker, settings: Settings, conversation_key: str, keyring: Keyring | None = None
+    sessions: sessionmaker,
+    settings: Settings,
+    conversation_key: str,
+    keyring: Keyring | None = None,
 ) -> dict[str, int]:
     """Deletes the case store's traces of a conversation that are not a submitted report.
 

@@ -41,7 +41,8 @@ from sqlalchemy.orm import Session, selectinload
 from bot.crypto import Keyring
 from bot.privacy.models import StatisticalRecord
 from bot.privacy.regions import REGIONS, region_of
-from bot.store.models import Case
+from bot.store.models import Case, IncidentDetails
+from bot.store.sealed import open_json
 
 logger = logging.getLogger(__name__)
 
@@ -68,12 +69,10 @@ class ReportFacts:
 
 def collect_records(session: Session, keyring: Keyring) -> list[ReportFacts]:
     """Facts of every live case (decrypted here, never written) and every anonymised one."""
-    from bot.store.service import _incident_aad
-
     facts: list[ReportFacts] = []
     for case in session.scalars(select(Case).options(selectinload(Case.incident))):
         incident: dict[str, Any] = (
-            keyring.decrypt_json(case.incident.data, _incident_aad(case.reference))
+            open_json(keyring, IncidentDetails.data, case.incident.data, reference=case.reference)
             if case.incident is not None
             else {}
         )
@@ -137,12 +136,8 @@ class Table:
 
     def lines(self) -> list[list[Var]]:
         """Each row and column as its cells' variables, the total last."""
-        rows = [
-            [self.var(m, c) for c in [*self.categories, TOTAL]] for m in [*self.months, TOTAL]
-        ]
-        cols = [
-            [self.var(m, c) for m in [*self.months, TOTAL]] for c in [*self.categories, TOTAL]
-        ]
+        rows = [[self.var(m, c) for c in [*self.categories, TOTAL]] for m in [*self.months, TOTAL]]
+        cols = [[self.var(m, c) for m in [*self.months, TOTAL]] for c in [*self.categories, TOTAL]]
         return rows + cols
 
 
@@ -162,9 +157,13 @@ def build_tables(records: Sequence[ReportFacts]) -> list[Table]:
     }
     for r in records:
         for t in r.incident_types:
-            tables["incident_type"].counts[(r.month, _known(t, tables["incident_type"], "other_type"))] += 1
+            tables["incident_type"].counts[
+                (r.month, _known(t, tables["incident_type"], "other_type"))
+            ] += 1
         for m in r.motivations:
-            tables["motivation"].counts[(r.month, _known(m, tables["motivation"], "other_motivation"))] += 1
+            tables["motivation"].counts[
+                (r.month, _known(m, tables["motivation"], "other_motivation"))
+            ] += 1
         tables["region"].counts[(r.month, _known(r.region, tables["region"], "unknown"))] += 1
         tables["channel"].counts[(r.month, _known(r.channel, tables["channel"], "other"))] += 1
         tables["language"].counts[(r.month, _known(r.language, tables["language"], "other"))] += 1
@@ -249,9 +248,7 @@ def _close_lines(
             changed = True
 
 
-def determined(
-    values: dict[Var, int], lines: list[list[Var]], hidden: dict[Var, str]
-) -> list[Var]:
+def determined(values: dict[Var, int], lines: list[list[Var]], hidden: dict[Var, str]) -> list[Var]:
     """Hidden variables a reader can pin to one whole number from everything published.
 
     Each line says: the sum of its cells equals its total (the last cell). Published values are
@@ -359,8 +356,13 @@ def _chart(name: str, rows: list[list[str]], path: Path) -> Path:
     try:
         bars = axes.bar(range(len(categories)), heights, color="#3b6ea5")
         for bar, value in zip(bars, totals, strict=True):
-            axes.annotate(value, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                          ha="center", va="bottom", fontsize=8)
+            axes.annotate(
+                value,
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
         axes.set_xticks(range(len(categories)))
         axes.set_xticklabels([c.replace("_", " ") for c in categories], rotation=45, ha="right")
         axes.set_ylabel("reports" if name in ("region", "channel", "language") else "mentions")

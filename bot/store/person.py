@@ -54,19 +54,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot.crypto import Keyring
-from bot.handoff.accounts import audit
 from bot.intake.validators import parse_email, parse_phone
 from bot.store import service
+from bot.store.audit import audit
 from bot.store.handoff_models import CallbackTask, Casework
 from bot.store.models import (
     AccessAttempt,
     AccessGrant,
     Case,
     CaseAddition,
+    ContactDetails,
     Evidence,
     SavedDraft,
 )
 from bot.store.references import generate_reference, normalise_reference
+from bot.store.sealed import open_json, seal_json
 
 logger = logging.getLogger(__name__)
 
@@ -241,11 +243,13 @@ def is_known_client(
         return True
     return (
         session.scalar(
-            select(AccessGrant.id).where(
+            select(AccessGrant.id)
+            .where(
                 AccessGrant.subject == _grant_subject(keyring, client),
                 AccessGrant.case_id == case.id,
                 AccessGrant.created_at > now - timedelta(days=KNOWN_DAYS),
-            ).limit(1)
+            )
+            .limit(1)
         )
         is not None
     )
@@ -406,13 +410,16 @@ def granted_reference(
         return None
     reference = session.scalar(select(Case.reference).where(Case.id == row.case_id))
     row.expires_at = min(
-        now + timedelta(minutes=GRANT_MINUTES), row.created_at + timedelta(minutes=GRANT_MAX_MINUTES)
+        now + timedelta(minutes=GRANT_MINUTES),
+        row.created_at + timedelta(minutes=GRANT_MAX_MINUTES),
     )
     session.commit()
     return reference
 
 
-def revoke_access(session: Session, keyring: Keyring, conversation_key: str, *, now: datetime) -> int:
+def revoke_access(
+    session: Session, keyring: Keyring, conversation_key: str, *, now: datetime
+) -> int:
     """Ends every live grant of this conversation; returns how many (the rows stay as history)."""
     rows = list(
         session.scalars(
@@ -434,9 +441,7 @@ def grant_if_just_submitted(
     """Grants access without a second factor to the conversation that made the case, for
     :data:`FRESH_SECONDS` after it was made (to choose a secret word right away)."""
     normalised = normalise_reference(reference or "")
-    case = (
-        session.scalar(select(Case).where(Case.reference == normalised)) if normalised else None
-    )
+    case = session.scalar(select(Case).where(Case.reference == normalised)) if normalised else None
     if (
         case is None
         or not _same_key(case.conversation_key, conversation_key)
@@ -472,7 +477,9 @@ def _check(
 
 
 def _contact_matches(keyring: Keyring, case: Case, factor: str) -> bool:
-    contact = keyring.decrypt_json(case.contact.data, service._contact_aad(case.reference)) or {}
+    contact = (
+        open_json(keyring, ContactDetails.data, case.contact.data, reference=case.reference) or {}
+    )
     phone = parse_phone(factor)
     if phone and contact.get("phone") and hmac.compare_digest(phone, str(contact["phone"])):
         return True
@@ -538,7 +545,9 @@ def _held(value: str, withdrawn_at: Any) -> bool:
 def withdrawable(session: Session, reference: str) -> list[str]:
     """Consent kinds the person agreed to and still holds."""
     return [
-        c["kind"] for c in consent_ledger(session, reference) if _held(c["value"], c["withdrawn_at"])
+        c["kind"]
+        for c in consent_ledger(session, reference)
+        if _held(c["value"], c["withdrawn_at"])
     ]
 
 
@@ -601,7 +610,9 @@ def withdraw_consent(
             session.delete(case.contact)
     _audit(session, case.reference, "person.consent_withdrawn", {"kind": kind}, now=now)
     session.commit()
-    logger.info("Consent %s withdrawn by the person%s", kind, " (already sent)" if already_sent else "")
+    logger.info(
+        "Consent %s withdrawn by the person%s", kind, " (already sent)" if already_sent else ""
+    )
     return Withdrawal(kind=kind, changed=True, police_already_sent=already_sent)
 
 
@@ -620,10 +631,6 @@ def mark_police_referral_sent(session: Session, reference: str, *, now: datetime
     _audit(session, case.reference, "case.police_referral_sent", now=now)
     session.commit()
     return True
-
-
-def _addition_aad(reference: str, key: str) -> bytes:
-    return f"esea:case_addition:{reference}:{key}".encode()
 
 
 def add_to_case(
@@ -652,7 +659,13 @@ def add_to_case(
             language=language,
             channel=channel,
             created_at=now,
-            data=keyring.encrypt_json({"text": text}, _addition_aad(case.reference, key)),
+            data=seal_json(
+                keyring,
+                CaseAddition.data,
+                {"text": text},
+                reference=case.reference,
+                addition_key=key,
+            ),
         )
     )
     _audit(session, case.reference, "person.addition", now=now)
@@ -670,25 +683,34 @@ def additions(session: Session, keyring: Keyring, reference: str) -> list[dict[s
             "at": row.created_at.isoformat(),
             "language": row.language,
             "channel": row.channel,
-            "text": (keyring.decrypt_json(row.data, _addition_aad(case.reference, row.addition_key)) or {}).get("text"),
+            "text": (
+                open_json(
+                    keyring,
+                    CaseAddition.data,
+                    row.data,
+                    reference=case.reference,
+                    addition_key=row.addition_key,
+                )
+                or {}
+            ).get("text"),
         }
         for row in rows
     ]
 
 
 def _audit(
-    session: Session, reference: str, action: str, detail: dict[str, Any] | None = None,
-    *, now: datetime | None = None,
+    session: Session,
+    reference: str,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    *,
+    now: datetime | None = None,
 ) -> None:
     """An audit row made by the person (no user id), committed with the change it records."""
     audit(session, None, action, reference, detail, now=now, commit=False)
 
 
 # -- saved drafts -------------------------------------------------------------------------------
-
-
-def _draft_aad(code: str) -> bytes:
-    return f"esea:saved_draft:{code}".encode()
 
 
 def draft_evidence_key(code: str) -> str:
@@ -727,7 +749,7 @@ def save_draft(
             language=language,
             created_at=now,
             expires_at=now + timedelta(days=keep_days),
-            data=keyring.encrypt_json(answers, _draft_aad(code)),
+            data=seal_json(keyring, SavedDraft.data, answers, code=code),
         )
         session.add(row)
         _move_evidence(session, conversation_key, draft_evidence_key(code))
@@ -759,7 +781,7 @@ def take_draft(
     )
     if row is None:
         raise AccessError("no such draft")
-    answers = keyring.decrypt_json(row.data, _draft_aad(row.code)) or {}
+    answers = open_json(keyring, SavedDraft.data, row.data, code=row.code) or {}
     _move_evidence(session, draft_evidence_key(row.code), conversation_key)
     session.delete(row)
     session.commit()

@@ -71,6 +71,7 @@ from bot.store.models import (
     utcnow,
 )
 from bot.store.references import generate_reference, normalise_reference
+from bot.store.sealed import EVIDENCE_FILE, open_json, open_sealed, reseal_columns, seal, seal_json
 
 logger = logging.getLogger(__name__)
 
@@ -128,25 +129,6 @@ class SubmitResult:
 
 class EvidenceTooLarge(ValueError):
     """An evidence file is over ``Settings.evidence_max_bytes``."""
-
-
-# -- associated data: binds each ciphertext to where it is stored ------------------------------
-
-
-def _incident_aad(reference: str) -> bytes:
-    return f"esea:incident_details:{reference}".encode()
-
-
-def _contact_aad(reference: str) -> bytes:
-    return f"esea:contact_details:{reference}".encode()
-
-
-def _address_aad(channel: str, pseudonym: str) -> bytes:
-    return f"esea:channel_address:{channel}:{pseudonym}".encode()
-
-
-def _evidence_aad(stored_name: str) -> bytes:
-    return f"esea:evidence:{stored_name}".encode()
 
 
 # -- reports -----------------------------------------------------------------------------------
@@ -339,11 +321,12 @@ def _new_case(
         + INCIDENT_LIST_FIELDS
     }
     case.incident = IncidentDetails(
-        data=keyring.encrypt_json(incident, _incident_aad(reference)), updated_at=now
+        data=seal_json(keyring, IncidentDetails.data, incident, reference=reference), updated_at=now
     )
     if clean["contact"] is not None:
         case.contact = ContactDetails(
-            data=keyring.encrypt_json(clean["contact"], _contact_aad(reference)), updated_at=now
+            data=seal_json(keyring, ContactDetails.data, clean["contact"], reference=reference),
+            updated_at=now,
         )
     case.consents = [Consent(**consent) for consent in clean["consents"]]
     session.add(case)
@@ -393,12 +376,12 @@ def get_case(session: Session, keyring: Keyring, reference: str) -> dict[str, An
     result = _case_summary(case)
     result["conversation_key"] = case.conversation_key
     result["incident"] = (
-        keyring.decrypt_json(case.incident.data, _incident_aad(case.reference))
+        open_json(keyring, IncidentDetails.data, case.incident.data, reference=case.reference)
         if case.incident is not None
         else None
     )
     result["contact"] = (
-        keyring.decrypt_json(case.contact.data, _contact_aad(case.reference))
+        open_json(keyring, ContactDetails.data, case.contact.data, reference=case.reference)
         if case.contact is not None
         else None
     )
@@ -503,7 +486,13 @@ def remember_address(
         pseudonym: ``keyring.pseudonymise(channel, address)``.
         address: Phone number, chat id...
     """
-    blob = keyring.encrypt(address.encode("utf-8"), _address_aad(channel, pseudonym))
+    blob = seal(
+        keyring,
+        ChannelAddress.address,
+        address.encode("utf-8"),
+        channel=channel,
+        pseudonym=pseudonym,
+    )
     _upsert(
         session,
         ChannelAddress,
@@ -521,7 +510,9 @@ def lookup_address(session: Session, keyring: Keyring, channel: str, pseudonym: 
     )
     if blob is None:
         return None
-    return keyring.decrypt(blob, _address_aad(channel, pseudonym)).decode("utf-8")
+    return open_sealed(
+        keyring, ChannelAddress.address, blob, channel=channel, pseudonym=pseudonym
+    ).decode("utf-8")
 
 
 def get_channel_state(
@@ -621,7 +612,7 @@ def add_evidence(
     stored_name = secrets.token_hex(16) + ".bin"
     path = _evidence_path(settings, stored_name)
     ensure_private_dir(settings.evidence_dir)
-    write_private_file(path, keyring.encrypt(data, _evidence_aad(stored_name)))
+    write_private_file(path, keyring.encrypt(data, EVIDENCE_FILE.aad(stored_name=stored_name)))
     row = Evidence(
         conversation_key=conversation_key,
         content_type=content_type,
@@ -652,7 +643,7 @@ def read_evidence(
     if stored_name is None:
         raise LookupError(f"no evidence with id {evidence_id}")
     blob = _evidence_path(settings, stored_name).read_bytes()
-    return keyring.decrypt(blob, _evidence_aad(stored_name))
+    return keyring.decrypt(blob, EVIDENCE_FILE.aad(stored_name=stored_name))
 
 
 def _evidence_path(settings: Settings, stored_name: str) -> Path:
@@ -690,23 +681,14 @@ def reencrypt_all(session: Session, keyring: Keyring, settings: Settings) -> Ree
         Counts of rewritten values.
     """
     primary = keyring.primary_key_id
-    counts = {"incident_details": 0, "contact_details": 0, "channel_addresses": 0}
-    for model, name, aad_of in (
-        (IncidentDetails, "incident_details", _incident_aad),
-        (ContactDetails, "contact_details", _contact_aad),
-    ):
-        rows = session.execute(select(model, Case.reference).join(Case, Case.id == model.case_id))
-        for row, reference in rows:
-            if keyring.key_id_of(row.data) != primary:
-                aad = aad_of(reference)
-                row.data = keyring.encrypt(keyring.decrypt(row.data, aad), aad)
-                counts[name] += 1
-    for address in session.scalars(select(ChannelAddress)):
-        if keyring.key_id_of(address.address) != primary:
-            aad = _address_aad(address.channel, address.pseudonym)
-            address.address = keyring.encrypt(keyring.decrypt(address.address, aad), aad)
-            counts["channel_addresses"] += 1
-    others = _reencrypt_other_records(session, keyring)
+    resealed = reseal_columns(session, keyring)
+    named = {
+        "incident_details": "incident_details.data",
+        "contact_details": "contact_details.data",
+        "channel_addresses": "channel_addresses.address",
+    }
+    counts = {field: resealed.pop(key) for field, key in named.items()}
+    others = sum(resealed.values())
     session.commit()
 
     files = 0
@@ -718,39 +700,9 @@ def reencrypt_all(session: Session, keyring: Keyring, settings: Settings) -> Ree
             logger.error("Evidence file %s is missing", stored_name)
             continue
         if keyring.key_id_of(blob) != primary:
-            aad = _evidence_aad(stored_name)
+            aad = EVIDENCE_FILE.aad(stored_name=stored_name)
             write_private_file(path, keyring.encrypt(keyring.decrypt(blob, aad), aad))
             files += 1
     stats = ReencryptStats(evidence_files=files, other_records=others, **counts)
     logger.info("Re-encrypted with key %s: %s", primary, stats)
     return stats
-
-
-def _reencrypt_other_records(session: Session, keyring: Keyring) -> int:
-    """Re-encrypts case notes, callback safe times, additions and saved drafts (not committed)."""
-    from bot.handoff.queue import _note_aad, _safe_times_aad
-    from bot.store.handoff_models import CallbackTask, CaseNote
-    from bot.store.models import CaseAddition, SavedDraft
-    from bot.store.person import _addition_aad, _draft_aad
-
-    primary = keyring.primary_key_id
-    rows: list[tuple[Any, str, bytes]] = []
-    for note, reference in session.execute(
-        select(CaseNote, Case.reference).join(Case, Case.id == CaseNote.case_id)
-    ):
-        rows.append((note, "data", _note_aad(reference, note.note_key)))
-    for addition, reference in session.execute(
-        select(CaseAddition, Case.reference).join(Case, Case.id == CaseAddition.case_id)
-    ):
-        rows.append((addition, "data", _addition_aad(reference, addition.addition_key)))
-    for draft in session.scalars(select(SavedDraft)):
-        rows.append((draft, "data", _draft_aad(draft.code)))
-    for task in session.scalars(select(CallbackTask).where(CallbackTask.safe_times.is_not(None))):
-        rows.append((task, "safe_times", _safe_times_aad(task.id_key)))
-    count = 0
-    for row, column, aad in rows:
-        blob = getattr(row, column)
-        if keyring.key_id_of(blob) != primary:
-            setattr(row, column, keyring.encrypt(keyring.decrypt(blob, aad), aad))
-            count += 1
-    return count
