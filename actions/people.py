@@ -27,6 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._common import channel_of, language_of
+from actions.asks import ASK_ACTIONS
 from bot.datefmt import DAY, format_moment
 from bot.handoff import clock
 from bot.handoff import responses as said
@@ -163,25 +164,6 @@ class ActionHumanHours(Action):
         return []
 
 
-@functools.lru_cache(maxsize=1)
-def _ask_actions() -> dict[str, Action]:
-    """The report's custom "ask" actions by name (imported late: actions.intake imports us)."""
-    import inspect
-
-    from actions import intake
-
-    found: dict[str, Action] = {}
-    for value in vars(intake).values():
-        if inspect.isclass(value) and issubclass(value, Action) and not inspect.isabstract(value):
-            if value.__module__ == intake.__name__ and value is not Action:
-                try:
-                    action = value()
-                    found[action.name()] = action
-                except TypeError:
-                    continue
-    return found
-
-
 class ActionHandoffReturned(Action):
     """Runs when the console gives the conversation back: re-asks the report's open question.
 
@@ -201,7 +183,7 @@ class ActionHandoffReturned(Action):
         if not requested or not tracker.active_loop.get("name"):
             return []
         events: list[EventType] = [SlotSet(requested, None)]
-        ask = _ask_actions().get(f"action_ask_{requested}")
+        ask = ASK_ACTIONS.get(f"action_ask_{requested}")
         if ask is not None:
             events += await ask.run(dispatcher, tracker, domain) or []
         elif f"utter_ask_{requested}" in (domain.get("responses") or {}):

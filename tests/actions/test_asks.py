@@ -1,0 +1,32 @@
+"""The explicit registry of the report's "ask" actions (actions/asks.py)."""
+
+from __future__ import annotations
+
+import inspect
+
+from rasa_sdk import Action
+
+import actions.intake
+from actions import asks
+
+
+def _concrete_actions(module: object) -> list[type[Action]]:
+    return [
+        value
+        for value in vars(module).values()
+        if inspect.isclass(value)
+        and issubclass(value, Action)
+        and not inspect.isabstract(value)
+        and value.__module__ == module.__name__  # type: ignore[attr-defined]
+    ]
+
+
+def test_every_ask_action_is_registered_under_its_name() -> None:
+    defined = {cls().name(): cls for cls in _concrete_actions(asks)}
+    assert defined and all(name.startswith("action_ask_") for name in defined)
+    assert {name: type(action) for name, action in asks.ASK_ACTIONS.items()} == defined
+
+
+def test_the_report_actions_define_no_unregistered_ask_action() -> None:
+    names = {cls().name() for cls in _concrete_actions(actions.intake) if cls is not Action}
+    assert not {name for name in names if name.startswith("action_ask_")}
