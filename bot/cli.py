@@ -25,14 +25,12 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot.cli_base import CliError
+from bot.cli_base import sessions as _sessions
 from bot.crypto import Keyring, KeyringError
 from bot.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)
-
-
-class CliError(Exception):
-    """An expected failure, reported to the operator as one line."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,7 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
-    groups = parser.add_subparsers(title="commands", metavar="{db,cases,keys,users,retention,stats}")
+    groups = parser.add_subparsers(
+        title="commands", metavar="{db,cases,keys,users,retention,stats}"
+    )
 
     db = groups.add_parser("db", help="database schema").add_subparsers(
         metavar="{upgrade,revision}"
@@ -120,14 +120,6 @@ def _parser() -> argparse.ArgumentParser:
     add_users_parser(groups)
     add_privacy_parser(groups)
     return parser
-
-
-def _sessions(settings: Settings) -> Any:
-    from bot.store.db import make_engine, make_session_factory
-
-    return make_session_factory(
-        make_engine(settings.database_url, busy_timeout_s=settings.sqlite_busy_timeout_s)
-    )
 
 
 def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
@@ -215,7 +207,9 @@ def _cases_referral_sent(settings: Settings, args: argparse.Namespace) -> int:
         except person.AccessError:
             raise CliError(f"no case with reference {args.reference!r}") from None
     if not done:
-        raise CliError("this case has no pending police referral (none asked for, withdrawn or sent)")
+        raise CliError(
+            "this case has no pending police referral (none asked for, withdrawn or sent)"
+        )
     print("Police referral recorded as sent.")
     return 0
 
@@ -231,7 +225,9 @@ def _cases_unlock(settings: Settings, args: argparse.Namespace) -> int:
     with _sessions(settings)() as session:
         done = person.unlock_reference(session, args.reference, keyring=keyring)
     if not done:
-        raise CliError(f"no case or saved draft with reference {normalise_reference(args.reference)}")
+        raise CliError(
+            f"no case or saved draft with reference {normalise_reference(args.reference)}"
+        )
     print("Reference unlocked: the person can try again now.")
     return 0
 

@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from bot.cli_base import CliError
+from bot.cli_base import sessions as _sessions
 from bot.crypto import Keyring
 from bot.settings import Settings
 
@@ -48,15 +50,7 @@ def add_parser(groups: Any) -> None:
 
 
 def _error(message: str) -> Exception:
-    from bot.cli import CliError
-
     return CliError(message)
-
-
-def _sessions(settings: Settings) -> Any:
-    from bot.cli import _sessions as make
-
-    return make(settings)
 
 
 def _tracker(settings: Settings) -> Any:

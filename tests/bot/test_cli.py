@@ -142,6 +142,23 @@ def test_module_entry_point_exits_1_without_traceback(tmp_path: Path) -> None:
     assert show.stderr.strip() == "error: no case with reference ABCD-2345"
 
 
+def test_module_entry_point_reports_a_privacy_command_error_in_one_line(tmp_path: Path) -> None:
+    # The privacy group raises the CliError that `python -m bot.cli` (run as __main__) catches.
+    env = {**os.environ, "VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": str(REPO_ROOT)}
+    env.pop("DATABASE_URL", None)
+    env.pop("DATA_KEYS", None)
+    export = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "cases", "export", "NOTAREF"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert export.returncode == 1
+    assert export.stderr.strip() == (
+        "error: 'NOTAREF' is not a case reference (expected e.g. ABCD-2345)"
+    )
+
+
 def test_referral_sent_marks_a_pending_police_referral_once(
     cli_settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
