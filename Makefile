@@ -59,6 +59,7 @@ bench: setup train
 
 lint: setup
 	$(VENV)/bin/ruff check bot actions channels service tests scripts
+	$(VENV)/bin/lint-imports --no-cache  # import contracts in pyproject.toml: layers one way, no circles
 
 types: setup
 	$(VENV)/bin/mypy bot channels service

@@ -190,7 +190,7 @@ def _offered(event: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _pressed(
     payload: str,
-    offered: dict[str, tuple[str, str | None]],
+    offered: dict[str, tuple[str | None, str | None]],
     language: str | None,
 ) -> tuple[str, str | None]:
     """(title the person saw, English title) of a pressed button's payload."""
@@ -223,7 +223,7 @@ def lines_from_events(
     """
     result: list[Line] = []
     operator_next = False
-    offered: dict[str, tuple[str, str | None]] = {}  # payload -> (title shown, response)
+    offered: dict[str, tuple[str | None, str | None]] = {}  # payload -> (title shown, response)
     for event in events:
         kind = event.get("event")
         at = float(event.get("timestamp") or 0.0)
