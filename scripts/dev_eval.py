@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 DEV_DIR = ROOT / "tests" / "data" / "nlu_dev"
 
 
-async def _run(model: Path, codes: list[str], errors: bool) -> None:
+async def _run(model: Path, codes: list[str], errors: bool, dev_dir: Path = DEV_DIR) -> None:
     from rasa.core.agent import Agent
     from sklearn.metrics import f1_score
 
     agent = Agent.load(str(model))
-    for path in sorted(DEV_DIR.glob("*.yml")):
+    for path in sorted(dev_dir.glob("*.yml")):
         if codes and path.stem not in codes:
             continue
         pairs = load_test_set(path)
@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="NLU development-set confusion summary")
     parser.add_argument("--model", required=True)
     parser.add_argument("--errors", action="store_true", help="list the development set's misses")
+    parser.add_argument(
+        "--dir", type=Path, default=DEV_DIR, help="development-set directory (default: nlu_dev)"
+    )
     parser.add_argument("codes", nargs="*", help="languages (default: every dev set)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -62,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)
-    asyncio.run(_run(Path(args.model), args.codes, args.errors))
+    asyncio.run(_run(Path(args.model), args.codes, args.errors, args.dir))
     return 0
 
 
