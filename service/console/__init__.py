@@ -17,6 +17,7 @@ from bot.handoff.rasa import RasaClient, TrackerTranscript
 from bot.settings import Settings
 from service.console.api import setup_api
 from service.console.config import ConsoleConfig
+from service.console.errors import errors
 from service.console.hub import Hub
 from service.console.pages import setup_pages
 from service.console.security import guard
@@ -33,7 +34,8 @@ def setup_console(
     *,
     start_loop: bool = True,
 ) -> ConsoleState:
-    """Adds the console's routes, its guard middleware and its lifetime (Rasa client, loop).
+    """Adds the console's routes, its error and guard middlewares and its lifetime (Rasa client,
+    loop).
 
     Args:
         app: The application from :func:`service.app.create_app`.
@@ -52,6 +54,7 @@ def setup_console(
     )
     state.hub = Hub(state)
     app[CONSOLE_KEY] = state
+    app.middlewares.append(errors)  # outside the guard: its errors get the one shape too
     app.middlewares.append(guard)
     setup_pages(app)
     setup_api(app)

@@ -2,7 +2,9 @@
 
 Every handler runs behind :func:`service.console.security.guard` (session, CSRF, Origin); role
 checks are per handler. Case data is read only through :func:`_case_for`, which checks access and
-writes the audit row, so no view of a case goes unrecorded.
+writes the audit row, so no view of a case goes unrecorded. Handlers raise their errors
+(:class:`NotFound`, :class:`BadRequest`, the domain errors): the middleware
+:func:`service.console.errors.errors` answers them all in the one JSON shape.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.handoff import accounts, live, queue
-from bot.handoff.accounts import AccountError, User
+from bot.handoff.accounts import User
 from bot.handoff.caselist import CHANNEL_NAMES
 from bot.handoff.hours import hours_as_dict, save_hours
-from bot.handoff.queue import QueueError
 from bot.store.handoff_models import ConsoleUser
 from bot.store.references import normalise_reference
 from service.console import pages
+from service.console.errors import BadRequest, NotFound
 from service.console.hub import HandoffError, language_name
 from service.console.security import (
     LOGIN_CSRF_COOKIE,
@@ -44,18 +46,18 @@ async def _json(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError:
-        raise web.HTTPBadRequest(
-            text='{"error": "JSON body expected"}', content_type="application/json"
-        ) from None
+        raise BadRequest("JSON body expected") from None
     if not isinstance(body, dict):
-        raise web.HTTPBadRequest(
-            text='{"error": "JSON object expected"}', content_type="application/json"
-        )
+        raise BadRequest("JSON object expected")
     return body
 
 
-def _error(message: str, status: int = 400) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+def _number(request: web.Request, name: str, missing: str) -> int:
+    """A whole number from the path (``{task_id}``…); :class:`NotFound` with ``missing`` if not."""
+    try:
+        return int(request.match_info[name])
+    except ValueError:
+        raise NotFound(missing) from None
 
 
 # -- login ----------------------------------------------------------------------------------------
@@ -178,7 +180,7 @@ async def sync(state: Any) -> None:
 def _reference(request: web.Request) -> str:
     reference = normalise_reference(request.match_info["reference"])
     if reference is None:
-        raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json")
+        raise NotFound("no such case")
     return reference
 
 
@@ -190,7 +192,7 @@ async def _allowed(request: web.Request, reference: str) -> User:
     if not await state.run(lambda s: queue.can_see_case(s, user, reference)):
         now = state.now()
         await state.run(lambda s: accounts.audit(s, user.id, "case.denied", reference, now=now))
-        raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json")
+        raise NotFound("no such case")
     return user
 
 
@@ -208,7 +210,7 @@ async def case_view(request: web.Request) -> web.Response:
 
     record = await state.run(view)
     if record is None:
-        return _error("no such case", 404)
+        raise NotFound("no such case")
     return web.json_response(record)
 
 
@@ -224,10 +226,7 @@ async def case_note(request: web.Request) -> web.Response:
         queue.add_note(session, state.keyring, user, reference, text, now=now)  # type: ignore[arg-type]
         accounts.audit(session, user.id, "case.note", reference, now=now)
 
-    try:
-        await state.run(work)
-    except QueueError as exc:
-        return _error(str(exc))
+    await state.run(work)
     return web.json_response({"ok": True}, status=201)
 
 
@@ -245,7 +244,7 @@ async def reference_unlock(request: web.Request) -> web.Response:
         lambda s: unlock_reference(s, reference, user_id=user.id, keyring=state.keyring, now=now)
     )
     if not done:
-        return _error("no such case or saved report", 404)
+        raise NotFound("no such case or saved report")
     return web.json_response({"ok": True})
 
 
@@ -261,10 +260,7 @@ async def case_attempt(request: web.Request) -> web.Response:
         queue.record_attempt(session, user, reference, outcome, now=now)
         accounts.audit(session, user.id, "case.attempt", reference, {"outcome": outcome}, now=now)
 
-    try:
-        await state.run(work)
-    except QueueError as exc:
-        return _error(str(exc))
+    await state.run(work)
     return web.json_response({"ok": True}, status=201)
 
 
@@ -280,10 +276,7 @@ async def case_status(request: web.Request) -> web.Response:
         queue.set_casework_status(session, user, reference, status, now=now)
         accounts.audit(session, user.id, "case.status", reference, {"status": status}, now=now)
 
-    try:
-        await state.run(work)
-    except QueueError as exc:
-        return _error(str(exc))
+    await state.run(work)
     return web.json_response({"ok": True})
 
 
@@ -292,10 +285,7 @@ async def callback_status(request: web.Request) -> web.Response:
     """Marks a callback done, cancelled or open again."""
     state = state_of(request)
     user = current_user(request)
-    try:
-        task_id = int(request.match_info["task_id"])
-    except ValueError:
-        return _error("no such callback", 404)
+    task_id = _number(request, "task_id", "no such callback")
     status = str((await _json(request)).get("status") or "")
     now = state.now()
 
@@ -305,10 +295,7 @@ async def callback_status(request: web.Request) -> web.Response:
             session, user.id, "callback.status", f"callback-{task_id}", {"status": status}, now=now
         )
 
-    try:
-        await state.run(work)
-    except QueueError as exc:
-        return _error(str(exc))
+    await state.run(work)
     return web.json_response({"ok": True})
 
 
@@ -316,10 +303,7 @@ async def callback_status(request: web.Request) -> web.Response:
 
 
 def _request_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["request_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    return _number(request, "request_id", "no such chat")
 
 
 @roles(*STAFF)
@@ -329,23 +313,20 @@ async def live_action(request: web.Request) -> web.Response:
     user = current_user(request)
     request_id = _request_id(request)
     action = request.match_info["action"]
-    try:
-        if action == "accept":
-            await hub.accept(user, request_id)
-        elif action == "reply":
-            await hub.reply(user, request_id, str((await _json(request)).get("text") or ""))
-        elif action == "canned":
-            await hub.canned(user, request_id, str((await _json(request)).get("key") or ""))
-        elif action == "interpreter":
-            await hub.interpreter_arranged(user, request_id)
-        elif action == "handback":
-            await hub.end(user, request_id, "returned")
-        elif action == "close":
-            await hub.end(user, request_id, "closed")
-        else:
-            return _error("unknown action", 404)
-    except HandoffError as exc:
-        return _error(str(exc), 409)
+    if action == "accept":
+        await hub.accept(user, request_id)
+    elif action == "reply":
+        await hub.reply(user, request_id, str((await _json(request)).get("text") or ""))
+    elif action == "canned":
+        await hub.canned(user, request_id, str((await _json(request)).get("key") or ""))
+    elif action == "interpreter":
+        await hub.interpreter_arranged(user, request_id)
+    elif action == "handback":
+        await hub.end(user, request_id, "returned")
+    elif action == "close":
+        await hub.end(user, request_id, "closed")
+    else:
+        raise NotFound("unknown action")
     return web.json_response({"ok": True})
 
 
@@ -354,13 +335,10 @@ async def live_transcript(request: web.Request) -> web.Response:
     """The conversation so far (audited)."""
     hub = state_of(request).hub
     request_id = _request_id(request)
-    try:
-        lines = await hub.transcript(current_user(request), request_id)
-    except HandoffError as exc:
-        return _error(str(exc), 409)
+    lines = await hub.transcript(current_user(request), request_id)
     record = await state_of(request).run(lambda s: live.get_request(s, request_id))
     if record is None:
-        return _error("no such chat", 404)
+        raise NotFound("no such chat")
     user = current_user(request)
     operator = None
     if record.operator_id is not None:
@@ -473,7 +451,7 @@ async def admin_user_create(request: web.Request) -> web.Response:
     now = state.now()
     organisation = body.get("organisation") or None
     if organisation and organisation not in {p.id for p in state.partners}:
-        return _error("organisation must be a partner id from the directory")
+        raise BadRequest("organisation must be a partner id from the directory")
 
     def work(session: Any) -> User:
         user = accounts.create_user(
@@ -489,10 +467,7 @@ async def admin_user_create(request: web.Request) -> web.Response:
         )
         return user
 
-    try:
-        user = await state.run(work)
-    except AccountError as exc:
-        return _error(str(exc))
+    user = await state.run(work)
     return web.json_response(user.as_dict(), status=201)
 
 
@@ -501,10 +476,7 @@ async def admin_user_active(request: web.Request) -> web.Response:
     """Enables or disables an account."""
     state = state_of(request)
     admin = current_user(request)
-    try:
-        user_id = int(request.match_info["user_id"])
-    except ValueError:
-        return _error("no such account", 404)
+    user_id = _number(request, "user_id", "no such account")
     active = bool((await _json(request)).get("active"))
     now = state.now()
 
@@ -516,7 +488,7 @@ async def admin_user_active(request: web.Request) -> web.Response:
         return done
 
     if not await state.run(work):
-        return _error("no such account", 404)
+        raise NotFound("no such account")
     return web.json_response({"ok": True})
 
 
@@ -543,7 +515,9 @@ async def admin_hours_save(request: web.Request) -> web.Response:
             for c in body.get("closures") or []
         ]
     except (TypeError, ValueError, AttributeError):
-        return _error("opens/closes as HH:MM, weekdays as numbers, closures as [{day, label}]")
+        raise BadRequest(
+            "opens/closes as HH:MM, weekdays as numbers, closures as [{day, label}]"
+        ) from None
     region = str(body.get("region") or "")
     now = state.now()
 
@@ -564,8 +538,8 @@ async def admin_hours_save(request: web.Request) -> web.Response:
 
     try:
         return web.json_response(await state.run(work))
-    except ValueError as exc:
-        return _error(str(exc))
+    except ValueError as exc:  # save_hours says what is wrong in a plain ValueError
+        raise BadRequest(str(exc)) from None
 
 
 @roles("admin", "operator")
