@@ -321,7 +321,7 @@ async def post_hours(request: web.Request) -> web.StreamResponse:
     labels = {
         str(k)[len("label-") :]: str(v) for k, v in form.items() if str(k).startswith("label-")
     }
-    entered_form = {
+    entered_form: dict[str, Any] = {
         "opens": str(form.get("opens") or ""),
         "closes": str(form.get("closes") or ""),
         "weekdays": [],
@@ -404,7 +404,7 @@ async def post_user(request: web.Request) -> web.StreamResponse:
     admin = _admin(request)
     state = state_of(request)
     form = await _form(request)
-    entered = {
+    entered: dict[str, Any] = {
         "email": str(form.get("email") or ""),
         "role": str(form.get("role") or ""),
         "organisation": str(form.get("organisation") or ""),
