@@ -14,11 +14,15 @@ conversations over the REST channel (ours: complete reports, the flow of tests/e
 the same number of turns cycling greet/inform/affirm), per-turn latency percentiles, throughput
 and peak RSS (VmHWM of each process and its children, sampled every second). While our REST load
 runs, signed Twilio SMS webhooks from distinct invented senders measure the acknowledgement
-latency. Prints a Markdown table with ratios and PASS/MISS against the targets and writes
+latency. Then, ours only: two long reports one at a time (the cost at turn 5, 25 and 60), and
+the production profile (PostgreSQL, Redis, RabbitMQ on 127.0.0.1) with one then two Rasa
+processes (`--no-scale-out` to skip). `--diagnose` adds a per-step breakdown of turns of both
+bots (scripts/bench_diagnose.py). Prints a Markdown table with ratios and PASS/MISS against the
+targets and writes
 artifacts/bench.md and artifacts/bench.json. A missed target is a result (exit 0); exit 1 only
 when the benchmark itself fails (a bot that does not start, no conversation completed...).
 
-    PYTHONPATH=. .venv/bin/python -m scripts.bench [--concurrency 50] [--train-ours]
+    PYTHONPATH=. .venv/bin/python -m scripts.bench [--concurrency 50] [--train-ours] [--diagnose]
 """
 
 from __future__ import annotations
@@ -1072,6 +1076,8 @@ DIAGNOSIS_ROWS = [
     ("  of which serialising the tracker for the action server", "=call_serialise"),
     ("Inside the above: action-server calls, HTTP and rasa_sdk outside the action", "=call_http"),
     ("Inside the above: action-server calls, the action server's handler", "=call_server"),
+    ("Inside the above: Python's garbage collector, full passes (generation 2)", "gc2"),
+    ("Inside the above: Python's garbage collector, young passes (generations 0–1)", "=gc01"),
     ("Events in the tracker when saved", "=events"),
 ]
 
@@ -1094,6 +1100,9 @@ def _turn_value(turn: dict[str, Any], key: str) -> tuple[float, int]:
         return turn["total_ms"] - listed, 1
     if key == "events":
         return float(turn.get("events", 0)), 1
+    if key == "gc01":
+        young = [steps.get(k, [0.0, 0]) for k in ("gc0", "gc1")]
+        return float(sum(ms for ms, _ in young)), int(sum(n for _, n in young))
     values = {
         "call_rasa": [c.get("rasa_ms", 0) - c.get("http_ms", 0) for c in calls],
         "call_serialise": [c.get("serialise_ms", 0) for c in calls],
@@ -1224,6 +1233,8 @@ def diagnosis_markdown(diag: dict[str, Any]) -> str:
         "=call_serialise",
         "=call_http",
         "=call_server",
+        "gc2",
+        "=gc01",
     }
     lines = [
         "",

@@ -29,7 +29,9 @@ What is timed (Rasa 3.6.21 method → step):
   event), made before each action (``copy``);
 * ``RemoteAction.run`` with ``RemoteAction._action_call_format`` (the tracker serialised for the
   action server) and ``EndpointConfig.request`` (the HTTP round trip): one record per call;
-* the action server: a Sanic request/response middleware pair around ``/webhook``.
+* the action server: a Sanic request/response middleware pair around ``/webhook``;
+* Python's garbage collector (``gc.callbacks``): its passes during a turn, per generation
+  (``gc0``, ``gc1``, ``gc2``), inside whichever step triggered them.
 """
 
 from __future__ import annotations
@@ -117,6 +119,24 @@ def _timed_sync(owner: Any, name: str, step: str) -> None:
             turn.add(step, _ms(started))
 
     setattr(owner, name, wrapper)
+
+
+def install_gc_timer() -> None:
+    """Times Python's garbage-collector passes that run during a turn (``gc``): they land in
+    whatever step allocates when one is due, so they are reported on their own."""
+    import gc
+
+    started: list[float] = []
+
+    def callback(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started:
+            turn = _TURN.get()
+            if turn is not None:
+                turn.add(f"gc{info.get('generation', '')}", _ms(started.pop()))
+
+    gc.callbacks.append(callback)
 
 
 def install_rasa() -> None:
@@ -307,6 +327,7 @@ def main(argv: list[str] | None = None) -> None:
     which, rest = args[0], args[1:]
     if which == "rasa":
         install_rasa()
+        install_gc_timer()
         from rasa.__main__ import main as rasa_main
 
         sys.argv = ["rasa", *rest]
