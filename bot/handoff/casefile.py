@@ -14,6 +14,7 @@ is left before a due date is worded here (:func:`due`), since it decides what st
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -269,7 +270,9 @@ def language_name(code: str | None) -> str:
         return humanise(code or "") if code else "Unknown language"
     if found.own_name == found.english_name:
         return found.english_name
-    return f"{found.english_name} ({found.own_name})"
+    # no brackets within brackets: "Chinese (Simplified)" reads "Simplified Chinese" here
+    english = re.sub(r"^(.+) \((.+)\)$", r"\2 \1", found.english_name)
+    return f"{english} ({found.own_name})"
 
 
 def channel_name(code: str | None) -> str:
@@ -573,7 +576,7 @@ def load_casefile(
                 Event(
                     entry["withdrawn_at"],
                     f"The person withdrew consent: {CONSENT_TITLES.get(entry['kind'], humanise(entry['kind']))}",
-                    detail=f"On {channel_name(entry['withdrawn_channel'])}",
+                    detail=f"on {channel_name(entry['withdrawn_channel'])}",
                 )
             )
     if row.police_referral_sent_at:
@@ -656,7 +659,7 @@ def load_casefile(
             Event(
                 addition.created_at,
                 "The person added to their report",
-                detail=f"On {channel_name(addition.channel)}",
+                detail=f"on {channel_name(addition.channel)}",
                 text=str(data.get("text") or ""),
                 text_language=addition.language,
             )

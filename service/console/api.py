@@ -161,6 +161,11 @@ async def queue_view(request: web.Request) -> web.Response:
     def view(session: Any) -> dict[str, Any]:
         result = queue.queue_view(session, state.keyring, user, now=now)  # type: ignore[arg-type]
         accounts.audit(session, user.id, "queue.view", now=now)
+        names = {p.id: p.name for p in state.partners}
+        for item in result.get("casework", []):  # the partner by name, for every role
+            item["partner_name"] = names.get(item.get("partner_id") or "")
+        for item in result.get("casework", []) + result.get("callbacks", []):
+            item["language_name"] = language_name(item.get("language") or "")
         return result
 
     return web.json_response(await state.run(view))

@@ -395,9 +395,15 @@ def _beat(session: Any, *, user_id: int, now: dt.datetime) -> None:
 
 
 def language_name(code: str) -> str:
-    """A language's English name for staff (``vi`` → ``Vietnamese``); the code if unknown."""
-    name = Locale.parse("en_GB").languages.get((code or "").replace("-", "_"))
-    return str(name) if name else code
+    """A language's English name for staff (``vi`` → ``Vietnamese``), as the case list names it;
+    never the code."""
+    from bot.handoff.caselist import language_name as service_language
+
+    name = service_language(code)
+    if name != "Another language":
+        return name
+    found = Locale.parse("en_GB").languages.get((code or "").replace("-", "_"))
+    return str(found) if found else name
 
 
 def _line_message(request_id: int, line: Line) -> dict[str, Any]:

@@ -33,14 +33,23 @@ STATIC_TYPES: Final = {"js": "text/javascript; charset=utf-8", "css": "text/css;
 
 
 async def _context(request: web.Request) -> dict[str, Any]:
-    """What every template may use: the user, the CSRF token (absent on the login page) and the
-    hours override in force, in words (None without one)."""
+    """What every template may use: the user, their organisation's name (a caseworker's partner),
+    the CSRF token (absent on the login page) and the hours override in force, in words (None
+    without one)."""
     info = request.get(SESSION_KEY)
     from service.console.views.admin import hours_notice  # views import this module
 
     notice = await hours_notice(request) if info else None
+    user = request.get(USER_KEY)
+    organisation = getattr(user, "organisation", None)
+    if organisation:
+        from service.console.state import state_of
+
+        names = {p.id: p.name for p in state_of(request).partners}
+        organisation = names.get(organisation, "an organisation no longer in the directory")
     return {
-        "user": request.get(USER_KEY),
+        "user": user,
+        "organisation_name": organisation,
         "csrf_token": info.csrf_token if info else "",
         "hours_notice": notice,
     }

@@ -50,7 +50,7 @@ def test_operator_logs_in_accepts_a_chat_and_replies(
             driver.find_element(By.ID, "login").click()
             # The queue re-renders every few seconds: re-find elements on each try, so a row
             # replaced between finding and reading it is simply read again.
-            wait_until(lambda: _fresh(driver, "#live tbody tr", lambda r: "vi" in r.text), 15)
+            wait_until(lambda: _fresh(driver, "#live tbody tr", lambda r: "Vietnamese" in r.text), 15)
             wait_until(
                 lambda: _fresh(driver, "#live button.accept", lambda b: b.click() or True), 15
             )

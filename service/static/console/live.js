@@ -89,7 +89,7 @@
       let meta = "";
       let state;
       if (chat) {
-        meta = "· " + chat.language_name + " (" + chat.language + ")";
+        meta = "· " + chat.language_name;
         if (chat.interpreter_arranged) meta += " · interpreter arranged";
         else if (chat.interpreter_needed) meta += " · interpreter needed";
         meta += " · " + chat.channel_name;

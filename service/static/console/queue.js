@@ -9,11 +9,11 @@
   };
   const names = (typeof Intl.DisplayNames === "function")
     ? new Intl.DisplayNames(["en-GB"], { type: "language" }) : null;
-  // "Vietnamese (vi)": the name for reading, the code as the person's chat shows it.
+  // "Vietnamese": the name only (staff never see a language code).
   function languageName(code) {
     let name = null;
     try { name = names && code ? names.of(code) : null; } catch (e) { name = null; }
-    return name && name !== code ? name + " (" + code + ")" : (code || "");
+    return name && name !== code ? name : "Another language";
   }
 
   // -- live chats: waiting time in words (counting on between pushes), "new message" badge,
@@ -57,7 +57,7 @@
         badge.className = "badge"; badge.textContent = "New message";
         state.appendChild(document.createTextNode(" ")); state.appendChild(badge);
       }
-      cell(tr, c.language_name ? c.language_name + " (" + c.language + ")" : languageName(c.language));
+      cell(tr, c.language_name || languageName(c.language));
       const interp = cell(tr, "");
       if (c.interpreter_arranged) {
         const done = document.createElement("span");
@@ -137,7 +137,7 @@
         if (c.overdue) tr.className = "overdue";
         if (c.reference) link(cell(tr, ""), "/console/cases/" + c.reference, c.reference);
         else cell(tr, "No report");
-        cell(tr, languageName(c.language)); cell(tr, c.safe_times);
+        cell(tr, c.language_name || languageName(c.language)); cell(tr, c.safe_times);
         cell(tr, c.may_leave_message === null ? "Not asked"
           : (c.may_leave_message ? "Yes" : "No: do not leave a message"));
         cell(tr, when(c.due) + (c.overdue ? " (overdue)" : ""));
@@ -153,8 +153,10 @@
       const tr = document.createElement("tr");
       if (c.overdue) tr.className = "overdue";
       link(cell(tr, ""), "/console/cases/" + c.reference, c.reference);
-      cell(tr, languageName(c.language));
-      cell(tr, c.partner_id ? (partners[c.partner_id] || c.partner_id) : "Not matched yet");
+      cell(tr, c.language_name || languageName(c.language));
+      cell(tr, c.partner_id
+        ? (c.partner_name || partners[c.partner_id] || "A partner no longer in the directory")
+        : "Not matched yet");
       cell(tr, CASEWORK[c.status] || "In the caseworker queue");
       cell(tr, when(c.first_contact_due)); cell(tr, when(c.caseworker_due));
       tb.appendChild(tr);

@@ -323,7 +323,7 @@ def test_a_whole_case_reads_without_a_single_code(session_factory: Any, keyring:
     assert [t for t in titles if t in order] == order
     addition = next(e for e in casefile.timeline if e.title == "The person added to their report")
     assert addition.text == "Bổ sung bịa: có camera" and addition.text_language == "vi"
-    assert addition.detail == "On WhatsApp"
+    assert addition.detail == "on WhatsApp"
     note = next(e for e in casefile.timeline if e.title == "Note")
     assert note.by == "operator@example.org" and note.text == "Invented note: try after six"
     # due dates (no contact reached yet) and the rest of the page
