@@ -131,7 +131,10 @@ class TfidfSvmIntentClassifier(LogisticRegressionClassifier):
         intents = self.clf.classes_
         for index, message in enumerate(usable):
             scored = sorted(
-                ((float(p), str(name)) for name, p in zip(intents, probabilities[index], strict=True)),
+                (
+                    (float(p), str(name))
+                    for name, p in zip(intents, probabilities[index], strict=True)
+                ),
                 key=lambda pair: -pair[0],
             )
             ranking = [{"name": name, "confidence": p} for p, name in scored]

@@ -6,7 +6,13 @@ from bot.nlu.tokenizer import split_with_pairs, split_words
 
 
 def test_spaced_scripts_split_on_spaces_and_punctuation() -> None:
-    assert [w for w, _ in split_words("Hôm qua, tôi bị chửi!")] == ["Hôm", "qua", "tôi", "bị", "chửi"]
+    assert [w for w, _ in split_words("Hôm qua, tôi bị chửi!")] == [
+        "Hôm",
+        "qua",
+        "tôi",
+        "bị",
+        "chửi",
+    ]
     assert split_with_pairs("stop now") == [("stop", 0), ("now", 5)]
 
 
