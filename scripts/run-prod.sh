@@ -51,47 +51,21 @@ RASA_CORS="${RASA_CORS:-http://127.0.0.1:$SERVICE_PORT http://localhost:$SERVICE
 case " $RASA_CORS " in *" * "*) echo "error: RASA_CORS must list origins, not *." >&2; exit 1;; esac
 read -r -a cors <<<"$RASA_CORS"
 mkdir -p var/log
-pids=()
-stop() {
-  trap - INT TERM EXIT
-  echo; echo "Stopping..."
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  echo "Stopped."
-}
-trap stop INT TERM EXIT
+. scripts/lib/supervise.sh
 
 .venv/bin/python -m bot.cli db upgrade
-# Each process's output goes through bot.logpipe: rotating files (LOG_MAX_BYTES, LOG_BACKUPS).
-log() { exec .venv/bin/python -m bot.logpipe "var/log/$1.log"; }
-.venv/bin/python -m actions.server --port "$ACTION_PORT" > >(log actions) 2>&1 &
-pids+=($!)
+sv_start actions .venv/bin/python -m actions.server --port "$ACTION_PORT"
 for port in "$RASA_PORT" "$RASA_PORT_2"; do
-  .venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.prod.yml --enable-api --auth-token="$RASA_TOKEN" \
+  sv_start "rasa-$port" .venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.prod.yml --enable-api --auth-token="$RASA_TOKEN" \
     --credentials "${RASA_CREDENTIALS:-credentials.yml}" --port "$port" \
-    --interface "$RASA_INTERFACE" --cors "${cors[@]}" > >(log "rasa-$port") 2>&1 &
-  pids+=($!)
+    --interface "$RASA_INTERFACE" --cors "${cors[@]}"
 done
-.venv/bin/python -m service > >(log service) 2>&1 &
-pids+=($!)
+sv_start service .venv/bin/python -m service
 
 echo "Starting the production profile (logs in var/log/) ..."
-for _ in $(seq 1 240); do
-  if curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1 \
-     && curl -fsS "http://127.0.0.1:$RASA_PORT_2/" >/dev/null 2>&1 \
-     && curl -fsS "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1 \
-     && curl -fsS "http://127.0.0.1:$SERVICE_PORT/health" >/dev/null 2>&1; then
-    echo "Ready. Rasa servers: http://127.0.0.1:$RASA_PORT and http://127.0.0.1:$RASA_PORT_2"
-    echo "  (put your load balancer in front of both); web service: http://127.0.0.1:$SERVICE_PORT/"
-    echo "Press Ctrl-C to stop."
-    wait -n "${pids[@]}" || true
-    echo "A process stopped; see var/log/." >&2
-    exit 1
-  fi
-  for pid in "${pids[@]}"; do
-    kill -0 "$pid" 2>/dev/null || { echo "A process failed to start; see var/log/:" >&2; tail -20 var/log/*.log >&2; exit 1; }
-  done
-  sleep 1
-done
-echo "Timed out waiting for the service to start; see var/log/." >&2
-exit 1
+sv_wait_ready 240 "http://127.0.0.1:$RASA_PORT/" "http://127.0.0.1:$RASA_PORT_2/" \
+  "http://127.0.0.1:$ACTION_PORT/health" "http://127.0.0.1:$SERVICE_PORT/health"
+echo "Ready. Rasa servers: http://127.0.0.1:$RASA_PORT and http://127.0.0.1:$RASA_PORT_2"
+echo "  (put your load balancer in front of both); web service: http://127.0.0.1:$SERVICE_PORT/"
+echo "Press Ctrl-C to stop."
+sv_wait

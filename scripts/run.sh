@@ -27,49 +27,21 @@ for port in "$RASA_PORT" "$ACTION_PORT" "$SERVICE_PORT"; do
     exit 1
   fi
 done
-pids=()
-stop() {
-  trap - INT TERM EXIT
-  echo; echo "Stopping..."
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  echo "Stopped."
-}
-trap 'stop; exit 0' INT TERM
-trap stop EXIT
-
-# Each process's output goes through bot.logpipe: rotating files (LOG_MAX_BYTES, LOG_BACKUPS).
-log() { exec .venv/bin/python -m bot.logpipe "var/log/$1.log"; }
+. scripts/lib/supervise.sh
 # The action server: loopback (ACTION_HOST), and only for callers holding the shared secret.
-.venv/bin/python -m actions.server --port "$ACTION_PORT" > >(log actions) 2>&1 &
-pids+=($!)
-.venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.yml --enable-api --auth-token="$RASA_TOKEN" \
-  --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 --cors "${cors[@]}" \
-  > >(log rasa) 2>&1 &
-pids+=($!)
-.venv/bin/python -m service > >(log service) 2>&1 &
-pids+=($!)
+sv_start actions .venv/bin/python -m actions.server --port "$ACTION_PORT"
+sv_start rasa .venv/bin/rasa run --model models/current.tar.gz --endpoints endpoints.yml --enable-api --auth-token="$RASA_TOKEN" \
+  --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 --cors "${cors[@]}"
+sv_start service .venv/bin/python -m service
 
 echo "Starting (logs in var/log/) ..."
-for _ in $(seq 1 180); do
-  if curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1 \
-     && curl -fsS "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1 \
-     && curl -fsS "http://127.0.0.1:$SERVICE_PORT/health" >/dev/null 2>&1; then
-    echo
-    echo "Ready."
-    echo "  Chat page:      http://127.0.0.1:$SERVICE_PORT/"
-    echo "  Console:        http://127.0.0.1:$SERVICE_PORT/console"
-    echo "  REST webhook:   http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook"
-    echo "  Cases (CLI):    .venv/bin/python -m bot.cli cases list"
-    echo "Press Ctrl-C to stop."
-    wait -n "${pids[@]}" || true
-    echo "A process stopped; see var/log/." >&2
-    exit 1
-  fi
-  for pid in "${pids[@]}"; do
-    kill -0 "$pid" 2>/dev/null || { echo "A process failed to start; see var/log/:" >&2; tail -20 var/log/*.log >&2; exit 1; }
-  done
-  sleep 1
-done
-echo "Timed out waiting for the service to start; see var/log/." >&2
-exit 1
+sv_wait_ready 180 "http://127.0.0.1:$RASA_PORT/" "http://127.0.0.1:$ACTION_PORT/health" \
+  "http://127.0.0.1:$SERVICE_PORT/health"
+echo
+echo "Ready."
+echo "  Chat page:      http://127.0.0.1:$SERVICE_PORT/"
+echo "  Console:        http://127.0.0.1:$SERVICE_PORT/console"
+echo "  REST webhook:   http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook"
+echo "  Cases (CLI):    .venv/bin/python -m bot.cli cases list"
+echo "Press Ctrl-C to stop."
+sv_wait
