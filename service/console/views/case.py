@@ -9,6 +9,8 @@ caseworker queue) and, for operators and admins, "Let them try again now".
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -110,67 +112,58 @@ async def _form(request: web.Request) -> dict[str, str]:
     return {k: str(v) for k, v in form.items() if isinstance(v, str)}
 
 
-async def post_attempt(request: web.Request) -> web.StreamResponse:
-    """POST …/attempt: records a contact attempt (audited ``case.attempt``)."""
+#: ``change(session, user, reference, value, now)``: one case form's change and its audit row.
+CaseChange = Callable[[Any, Any, str, str, dt.datetime], None]
+
+
+async def _change(
+    request: web.Request, name: str, field: str, change: CaseChange
+) -> web.StreamResponse:
+    """What every case form does: the case must be one this user may see; the change and its
+    audit row run in one store call; back to the case page with a kind message either way."""
     state = state_of(request)
     found = await _visible(request)
     if found is None:
         return _missing(request)
     reference, user = found
-    outcome = (await _form(request)).get("outcome", "")
+    value = (await _form(request)).get(field, "")
     now = state.now()
+    try:
+        await state.run(lambda session: change(session, user, reference, value, now))
+    except QueueError:
+        raise _back(reference, problem=name) from None
+    raise _back(reference, done=name)
 
-    def work(session: Any) -> None:
+
+async def post_attempt(request: web.Request) -> web.StreamResponse:
+    """POST …/attempt: records a contact attempt (audited ``case.attempt``)."""
+
+    def change(session: Any, user: Any, reference: str, outcome: str, now: dt.datetime) -> None:
         queue.record_attempt(session, user, reference, outcome, now=now)
         accounts.audit(session, user.id, "case.attempt", reference, {"outcome": outcome}, now=now)
 
-    try:
-        await state.run(work)
-    except QueueError:
-        raise _back(reference, problem="attempt") from None
-    raise _back(reference, done="attempt")
+    return await _change(request, "attempt", "outcome", change)
 
 
 async def post_note(request: web.Request) -> web.StreamResponse:
     """POST …/note: adds an encrypted note (audited ``case.note``)."""
-    state = state_of(request)
-    found = await _visible(request)
-    if found is None:
-        return _missing(request)
-    reference, user = found
-    text = (await _form(request)).get("text", "")
-    now = state.now()
+    keyring = state_of(request).keyring
 
-    def work(session: Any) -> None:
-        queue.add_note(session, state.keyring, user, reference, text, now=now)  # type: ignore[arg-type]
+    def change(session: Any, user: Any, reference: str, text: str, now: dt.datetime) -> None:
+        queue.add_note(session, keyring, user, reference, text, now=now)  # type: ignore[arg-type]
         accounts.audit(session, user.id, "case.note", reference, now=now)
 
-    try:
-        await state.run(work)
-    except QueueError:
-        raise _back(reference, problem="note") from None
-    raise _back(reference, done="note")
+    return await _change(request, "note", "text", change)
 
 
 async def post_status(request: web.Request) -> web.StreamResponse:
     """POST …/status: accepts, advances or closes the casework (audited ``case.status``)."""
-    state = state_of(request)
-    found = await _visible(request)
-    if found is None:
-        return _missing(request)
-    reference, user = found
-    status = (await _form(request)).get("status", "")
-    now = state.now()
 
-    def work(session: Any) -> None:
+    def change(session: Any, user: Any, reference: str, status: str, now: dt.datetime) -> None:
         queue.set_casework_status(session, user, reference, status, now=now)
         accounts.audit(session, user.id, "case.status", reference, {"status": status}, now=now)
 
-    try:
-        await state.run(work)
-    except QueueError:
-        raise _back(reference, problem="status") from None
-    raise _back(reference, done="status")
+    return await _change(request, "status", "status", change)
 
 
 async def post_unlock(request: web.Request) -> web.StreamResponse:
