@@ -4,6 +4,7 @@ Rasa HTTP API on a loopback port, signing in."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import subprocess
@@ -28,8 +29,8 @@ STAFF = (
 )
 
 
-@pytest.fixture
-def fake_rasa_url() -> Iterator[tuple[FakeRasa, str]]:
+@contextlib.contextmanager
+def serve_fake_rasa() -> Iterator[tuple[FakeRasa, str]]:
     """The fake Rasa HTTP API on a loopback port, in its own thread and event loop."""
     fake = FakeRasa()
     port = free_port()
@@ -44,10 +45,19 @@ def fake_rasa_url() -> Iterator[tuple[FakeRasa, str]]:
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield fake, f"http://127.0.0.1:{port}"
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=10)
+    try:
+        yield fake, f"http://127.0.0.1:{port}"
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def fake_rasa_url() -> Iterator[tuple[FakeRasa, str]]:
+    """The fake Rasa HTTP API for one test."""
+    with serve_fake_rasa() as served:
+        yield served
 
 
 def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:

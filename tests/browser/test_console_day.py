@@ -20,10 +20,8 @@ only, never /logout, at most ``MAX_PAGES`` pages). On every page it checks:
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,7 +30,6 @@ from typing import Any, Final
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-from aiohttp import web
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -51,8 +48,8 @@ from bot.store.models import Case
 from bot.store.person import add_to_case, withdraw_consent
 from tests.bot.store.drafts import make_draft
 from tests.browser.axe import assert_accessible
-from tests.browser.conftest import ARTIFACTS, free_port, make_driver, run_service, wait_until
-from tests.browser.console_kit import prepare_store, sign_in
+from tests.browser.conftest import ARTIFACTS, make_driver, run_service, wait_until
+from tests.browser.console_kit import prepare_store, serve_fake_rasa, sign_in
 from tests.service.console.cases import consent
 from tests.service.console.conftest import FakeRasa
 
@@ -106,23 +103,8 @@ class Day:
 @pytest.fixture(scope="module")
 def fake_rasa() -> Iterator[tuple[FakeRasa, str]]:
     """The fake Rasa HTTP API on a loopback port (module-wide: the three crawls share it)."""
-    fake = FakeRasa()
-    port = free_port()
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(fake.app())
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield fake, f"http://127.0.0.1:{port}"
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=10)
+    with serve_fake_rasa() as served:
+        yield served
 
 
 def store_case(
