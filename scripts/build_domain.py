@@ -30,8 +30,10 @@ LOCALES = ROOT / "locales"
 
 def _yaml() -> YAML:
     yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096
+    # ruamel.yaml 0.17 leaves these attributes unannotated with a None default, so mypy infers
+    # `None` for them; both take a value (documented YAML() settings).
+    yaml.preserve_quotes = True  # type: ignore[assignment]
+    yaml.width = 4096  # type: ignore[assignment]
     yaml.indent(mapping=2, sequence=2, offset=0)
     return yaml
 
@@ -75,7 +77,10 @@ def build(check: bool = False) -> list[str]:
                 titles = entry.get("buttons") or []
                 if english.get("buttons"):
                     variation["buttons"] = [
-                        {"title": titles[i] if i < len(titles) else b["title"], "payload": b["payload"]}
+                        {
+                            "title": titles[i] if i < len(titles) else b["title"],
+                            "payload": b["payload"],
+                        }
                         for i, b in enumerate(english["buttons"])
                     ]
                 if english.get("custom"):

@@ -16,7 +16,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DIR = ROOT / "tests" / "data" / "nlu_test"
@@ -26,6 +26,15 @@ TARGET_F1 = 0.90
 TARGET_TOPIC_ACCURACY = 0.90
 #: Intents that end or redirect a conversation: a question must never be taken for one of them.
 REDIRECTING = ("stop", "emergency", "my_report", "human")
+
+
+class IntentScores(TypedDict):
+    """One language's intent figures; `errors` holds (text, true intent, predicted intent)."""
+
+    n: float
+    accuracy: float
+    macro_f1: float
+    errors: list[tuple[str, str, str]]
 
 
 def load_test_set(path: Path) -> list[tuple[str, str]]:
@@ -43,7 +52,7 @@ def load_test_set(path: Path) -> list[tuple[str, str]]:
     return pairs
 
 
-async def evaluate_nlu(model: Path) -> dict[str, dict[str, float]]:
+async def evaluate_nlu(model: Path) -> dict[str, IntentScores]:
     """Intent accuracy and macro-F1 per language on the held-out set."""
     from rasa.core.agent import Agent
 
@@ -96,10 +105,10 @@ async def evaluate_questions(model: Path) -> dict[str, dict[str, Any]]:
     return results
 
 
-async def _evaluate_intents(agent: Any, folder: Path) -> dict[str, dict[str, float]]:
+async def _evaluate_intents(agent: Any, folder: Path) -> dict[str, IntentScores]:
     from sklearn.metrics import accuracy_score, f1_score
 
-    results: dict[str, dict[str, float]] = {}
+    results: dict[str, IntentScores] = {}
     for path in sorted(folder.glob("*.yml")):
         pairs = load_test_set(path)
         if not pairs:
@@ -117,7 +126,7 @@ async def _evaluate_intents(agent: Any, folder: Path) -> dict[str, dict[str, flo
                     truth, predicted, labels=sorted(set(truth)), average="macro", zero_division=0
                 )
             ),
-            "errors": [(t, i, p) for (t, i), p in zip(pairs, predicted, strict=True) if i != p],  # type: ignore[dict-item]
+            "errors": [(t, i, p) for (t, i), p in zip(pairs, predicted, strict=True) if i != p],
         }
     return results
 
@@ -146,24 +155,32 @@ def main(argv: list[str] | None = None) -> int:
             missed.append(f"{code} macro-F1 {r['macro_f1']:.1%} < {TARGET_F1:.0%}")
     if args.errors:
         for code, r in nlu.items():
-            for text, truth, pred in r["errors"]:  # type: ignore[misc]
+            for text, truth, pred in r["errors"]:
                 print(f"  {code}: {text!r}: {truth} → {pred}")
 
     questions = asyncio.run(evaluate_questions(Path(args.model)))
     print("\n## Questions (held-out tests/data/faq_test, never trained on)\n")
     print("Topic accuracy, and where the misses went: a question taken for stop, the emergency")
     print("message, my report or talk to a person; another topic; anything else.\n")
-    print("| language | questions | topic accuracy | → stop | → emergency | → my report | → human "
-          "| → other topic | → other |")
+    print(
+        "| language | questions | topic accuracy | → stop | → emergency | → my report | → human "
+        "| → other topic | → other |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for code, q in questions.items():
         c = q["confusion"]
-        print(f"| {code} | {q['n']} | {q['accuracy']:.1%} | {c['stop']} | {c['emergency']} | "
-              f"{c['my_report']} | {c['human']} | {c['other topic']} | {c['other']} |")
+        print(
+            f"| {code} | {q['n']} | {q['accuracy']:.1%} | {c['stop']} | {c['emergency']} | "
+            f"{c['my_report']} | {c['human']} | {c['other topic']} | {c['other']} |"
+        )
         if q["accuracy"] < TARGET_TOPIC_ACCURACY:
-            missed.append(f"{code} topic accuracy {q['accuracy']:.1%} < {TARGET_TOPIC_ACCURACY:.0%}")
+            missed.append(
+                f"{code} topic accuracy {q['accuracy']:.1%} < {TARGET_TOPIC_ACCURACY:.0%}"
+            )
         if c["stop"] or c["emergency"]:
-            missed.append(f"{code}: {c['stop']} question(s) taken for stop, {c['emergency']} for danger")
+            missed.append(
+                f"{code}: {c['stop']} question(s) taken for stop, {c['emergency']} for danger"
+            )
     if args.errors:
         for code, q in questions.items():
             for text, truth, pred in q["errors"]:
