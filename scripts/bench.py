@@ -2,7 +2,7 @@
 
 Both bots run on this machine, on 127.0.0.1 only, one after the other:
 
-* **ours**: the real stack (`tests.e2e.conftest.start_stack`: Rasa with models/current.tar.gz,
+* **ours**: the real stack (`scripts.stack.start_stack`: Rasa with models/current.tar.gz,
   the action server and the web service; SQLite stores in a temporary folder), Twilio pointed
   at a fake Twilio API served by this process;
 * **baseline**: `bench/baseline/` (six intents, text responses, rules, English NLU, the same
@@ -356,7 +356,7 @@ class Running:
     action_webhook: str = ""
     token: str = ""  # Rasa's --auth-token (its HTTP API, e.g. /model/parse)
     action_secret: str = ""  # what the action server requires (X-Action-Secret)
-    stack: Any = None  # tests.e2e.conftest.Stack of our stack
+    stack: Any = None  # scripts.stack.Stack of our stack
 
 
 def _diagnosed(args: list[str]) -> list[str]:
@@ -372,17 +372,18 @@ def _diagnosed(args: list[str]) -> list[str]:
 def start_ours(
     tmp: Path, extra_env: dict[str, str], diagnose_file: Path | None = None, service: bool = True
 ) -> Running:
-    """Our stack through tests/e2e's start_stack, timing each process's start; with
-    `diagnose_file`, Rasa and the action server run through scripts/bench_diagnose.py."""
-    from tests.e2e import conftest
+    """Our stack through scripts/stack.py's start_stack (as the e2e tests start it), timing each
+    process's start; with `diagnose_file`, Rasa and the action server run through
+    scripts/bench_diagnose.py."""
+    from scripts import stack as stack_lib
 
     timings: dict[str, float] = {}
-    original = conftest.Stack.start
-    rasa_args, action_args = conftest.rasa_args, conftest.action_args
+    original = stack_lib.Stack.start
+    rasa_args, action_args = stack_lib.rasa_args, stack_lib.action_args
     if diagnose_file is not None:
         extra_env = {**extra_env, DIAGNOSE_ENV: str(diagnose_file)}
-        conftest.rasa_args = lambda *a: _diagnosed(rasa_args(*a))  # type: ignore[assignment]
-        conftest.action_args = lambda *a: _diagnosed(action_args(*a))  # type: ignore[assignment]
+        stack_lib.rasa_args = lambda *a: _diagnosed(rasa_args(*a))  # type: ignore[assignment]
+        stack_lib.action_args = lambda *a: _diagnosed(action_args(*a))  # type: ignore[assignment]
 
     def timed(self: Any, name: str, args: list[str], health: str, timeout: float = 180) -> None:
         started = time.monotonic()
@@ -390,13 +391,13 @@ def start_ours(
         original(self, name, args, health, max(timeout, START_TIMEOUT_S))
         timings[name] = round(time.monotonic() - started, 2)
 
-    conftest.Stack.start = timed  # type: ignore[method-assign]
+    stack_lib.Stack.start = timed  # type: ignore[method-assign]
     started = time.monotonic()
     try:
-        stack = conftest.start_stack(tmp, extra_env, service=service)
+        stack = stack_lib.start_stack(tmp, extra_env, service=service)
     finally:
-        conftest.Stack.start = original  # type: ignore[method-assign]
-        conftest.rasa_args, conftest.action_args = rasa_args, action_args
+        stack_lib.Stack.start = original  # type: ignore[method-assign]
+        stack_lib.rasa_args, stack_lib.action_args = rasa_args, action_args
     timings["total (incl. db upgrade)"] = round(time.monotonic() - started, 2)
 
     def stop() -> None:
@@ -418,7 +419,7 @@ def start_ours(
 def start_baseline(tmp: Path, model: Path, diagnose_file: Path | None = None) -> Running:
     """A bare `rasa run` of the baseline model (in-memory tracker store, REST only); with
     `diagnose_file`, run through scripts/bench_diagnose.py."""
-    from tests.e2e.conftest import free_port, wait_http
+    from scripts.stack import free_port, wait_http
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -915,7 +916,7 @@ async def bench_scale_out(args: argparse.Namespace) -> dict[str, Any]:
     lock store, RabbitMQ event broker; as tests/prod runs it, with a database, lock prefix,
     exchange and queue of its own, removed afterwards): N concurrent reports against one Rasa
     process, then against two (workers alternate between them), in the same run."""
-    from tests.e2e.conftest import free_port, rasa_args
+    from scripts.stack import free_port, rasa_args
     from tests.prod.conftest import _admin_sql, _cleanup_broker, _cleanup_redis, prod_env
 
     tag = uuid.uuid4().hex[:10]
@@ -1574,7 +1575,7 @@ def build_report(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    from tests.e2e.conftest import MODEL
+    from scripts.stack import MODEL
 
     if not MODEL.exists():
         print(
