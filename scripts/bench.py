@@ -916,13 +916,19 @@ async def bench_scale_out(args: argparse.Namespace) -> dict[str, Any]:
     lock store, RabbitMQ event broker; as tests/prod runs it, with a database, lock prefix,
     exchange and queue of its own, removed afterwards): N concurrent reports against one Rasa
     process, then against two (workers alternate between them), in the same run."""
-    from scripts.stack import free_port, rasa_args
-    from tests.prod.conftest import _admin_sql, _cleanup_broker, _cleanup_redis, prod_env
+    from scripts.stack import (
+        admin_sql,
+        cleanup_broker,
+        cleanup_redis,
+        free_port,
+        prod_env,
+        rasa_args,
+    )
 
     tag = uuid.uuid4().hex[:10]
     database, prefix, exchange = f"benchscale_{tag}", f"benchscale{tag}", f"benchscale-{tag}"
     env = prod_env(database, prefix, exchange, exchange)
-    await asyncio.to_thread(_admin_sql, f'CREATE DATABASE "{database}"')
+    await asyncio.to_thread(admin_sql, f'CREATE DATABASE "{database}"')
     result: dict[str, Any] = {"concurrency": args.concurrency}
     try:
         with tempfile.TemporaryDirectory(prefix="esea-bench-prod-") as tmp:
@@ -959,9 +965,9 @@ async def bench_scale_out(args: argparse.Namespace) -> dict[str, Any]:
             finally:
                 await asyncio.to_thread(running.stop)
     finally:
-        await asyncio.to_thread(_admin_sql, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        await asyncio.to_thread(_cleanup_redis, prefix)
-        await asyncio.to_thread(_cleanup_broker, exchange, exchange)
+        await asyncio.to_thread(admin_sql, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await asyncio.to_thread(cleanup_redis, prefix)
+        await asyncio.to_thread(cleanup_broker, exchange, exchange)
     one, two = result["one"]["turns_per_s"], result["two"]["turns_per_s"]
     result["speed_up"] = round(two / one, 2) if one and two else None
     return result

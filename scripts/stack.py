@@ -5,7 +5,9 @@ keyring in a temporary folder, started the way ``make run`` starts them.
 
 `start_stack` returns a `Stack`; `free_port` and `wait_http` are the small pieces it uses, and
 `rasa_args`/`action_args` are the command lines (the benchmark wraps them for --diagnose and
-starts a second Rasa process with `rasa_args`).
+starts a second Rasa process with `rasa_args`). `prod_env`, `admin_sql`, `cleanup_redis` and
+`cleanup_broker` set up and remove one isolated run of the production profile (tests/prod and the
+benchmark's scale-out phase).
 """
 
 from __future__ import annotations
@@ -200,3 +202,82 @@ def start_stack(tmp: Path, extra_env: dict[str, str] | None = None, service: boo
             "service", [str(VENV_BIN / "python"), "-m", "service"], f"{stack.service_url}/health"
         )
     return stack
+
+
+# -- the production profile -----------------------------------------------------------------------
+# PostgreSQL, Redis and RabbitMQ on 127.0.0.1 as tests/prod and the benchmark's scale-out phase
+# use them: each run has a database, lock prefix, exchange and queue of its own, removed after.
+
+#: The admin database that creates and drops a run's own database.
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+#: The Redis database of test and benchmark runs (not the one `make run-prod` uses).
+REDIS_DB = 3
+
+
+def admin_sql(statement: str) -> None:
+    """Runs one statement on the admin database outside a transaction."""
+    import psycopg2
+
+    conn = psycopg2.connect(PG_ADMIN)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        conn.close()
+
+
+def prod_env(database: str, prefix: str, exchange: str, queue: str) -> dict[str, str]:
+    """Environment of the production profile for one isolated test run."""
+    return {
+        "RASA_ENDPOINTS": "endpoints.prod.yml",
+        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{database}",
+        "TRACKER_DB_HOST": "127.0.0.1",
+        "TRACKER_DB_PORT": "5432",
+        "TRACKER_DB_NAME": database,
+        "TRACKER_DB_USER": "postgres",
+        "TRACKER_DB_PASSWORD": "",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+        "REDIS_DB": str(REDIS_DB),
+        "REDIS_PASSWORD": "",
+        "REDIS_LOCK_PREFIX": prefix,
+        "RABBITMQ_HOST": "127.0.0.1",
+        "RABBITMQ_PORT": "5672",
+        "RABBITMQ_USER": "guest",
+        "RABBITMQ_PASSWORD": "guest",
+        "RABBITMQ_EXCHANGE": exchange,
+        "RABBITMQ_QUEUE": queue,
+        # The local test servers run with guest/guest and no Redis password: allowed only so.
+        "PROD_LOCAL_TEST": "1",
+    }
+
+
+def cleanup_broker(exchange: str, queue: str) -> None:
+    """Deletes the test's queue and exchange."""
+    import asyncio
+
+    import aio_pika
+
+    async def delete() -> None:
+        connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
+        try:
+            channel = await connection.channel()
+            await channel.queue_delete(queue)
+            await channel.exchange_delete(exchange)
+        finally:
+            await connection.close()
+
+    asyncio.run(delete())
+
+
+def cleanup_redis(prefix: str) -> None:
+    """Deletes every key under the test's lock prefix."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB)
+    try:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+    finally:
+        client.close()
