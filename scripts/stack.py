@@ -57,7 +57,7 @@ def wait_http(url: str, timeout: float, procs: list[subprocess.Popen]) -> None:
     while time.monotonic() < deadline:
         for proc in procs:
             if proc.poll() is not None:
-                raise RuntimeError(f"process exited with {proc.returncode}: {proc.args}")
+                raise RuntimeError(f"process exited with {proc.returncode}: {proc.args!s}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if 200 <= response.status < 300:
