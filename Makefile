@@ -62,7 +62,7 @@ lint: setup
 	$(VENV)/bin/lint-imports --no-cache  # import contracts in pyproject.toml: layers one way, no circles
 
 types: setup
-	$(VENV)/bin/mypy bot channels service
+	$(VENV)/bin/mypy bot actions channels service scripts
 
 # Debian's chromium + chromedriver for the browser tests (installed here, never downloaded by a tool).
 browser-deps:
