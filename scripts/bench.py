@@ -784,7 +784,7 @@ def _r(value: float | None, digits: int = 1) -> float | None:
 
 
 async def bench_ours(args: argparse.Namespace) -> dict[str, Any]:
-    from tests.channels.conftest import FakeTwilio, run_fake
+    from scripts.fake_twilio import FakeTwilio, run_fake
 
     fake = FakeTwilio()
     async with run_fake(fake.app()) as fake_url:

@@ -1,6 +1,7 @@
 """Hermetic harness for the channel tests.
 
-* fake Twilio and Telegram APIs (aiohttp on 127.0.0.1) that record what was sent,
+* fake Twilio and Telegram APIs (aiohttp on 127.0.0.1) that record what was sent (the Twilio one
+  and `run_fake` live in scripts/fake_twilio.py, shared with the benchmark),
 * a Sanic app serving a channel's blueprint on a free loopback port,
 * a recorder standing in for Rasa's ``on_new_message`` that can reply through the
   UserMessage's output channel, as Rasa would.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -26,15 +26,10 @@ from sanic import Sanic
 
 from bot.settings import Settings
 from channels.store import ServiceChannelStore
+from scripts.fake_twilio import FakeTwilio, run_fake
+from scripts.stack import free_port
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -97,67 +92,6 @@ async def serve_channel(channel: InputChannel, recorder: Recorder) -> AsyncItera
         server.close()
         await server.wait_closed()
         await server.after_stop()
-
-
-@asynccontextmanager
-async def run_fake(app: web.Application) -> AsyncIterator[str]:
-    """Runs an aiohttp app on loopback; yields its base URL."""
-    runner = web.AppRunner(app, access_log=None)  # the fake is the provider: not our logs
-    await runner.setup()
-    port = free_port()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
-
-
-@dataclass
-class FakeTwilio:
-    """Records Messages API calls and serves media behind basic auth."""
-
-    base_url: str = ""
-    sent: list[dict[str, Any]] = field(default_factory=list)
-    media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
-    media_auth: list[str | None] = field(default_factory=list)
-    expected_auth: str | None = None
-
-    def app(self) -> web.Application:
-        """The aiohttp application."""
-        app = web.Application()
-        app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create_message)
-        app.router.add_get("/media/{name}", self._media)
-        return app
-
-    async def _create_message(self, request: web.Request) -> web.Response:
-        form = await request.post()
-        record = {k: form.getall(k) if k == "MediaUrl" else form[k] for k in form}
-        self.sent.append(record)
-        return web.json_response(
-            {
-                "sid": "SM" + uuid.uuid4().hex,
-                "account_sid": request.match_info["sid"],
-                "to": form.get("To"),
-                "from": form.get("From"),
-                "body": form.get("Body"),
-                "status": "queued",
-                "num_segments": "1",
-                "num_media": "0",
-                "direction": "outbound-api",
-                "api_version": "2010-04-01",
-                "uri": "/2010-04-01/Accounts/x/Messages/y.json",
-            },
-            status=201,
-        )
-
-    async def _media(self, request: web.Request) -> web.Response:
-        auth = request.headers.get("Authorization")
-        self.media_auth.append(auth)
-        if auth != self.expected_auth:
-            return web.Response(status=401)
-        content_type, data = self.media[request.match_info["name"]]
-        return web.Response(body=data, content_type=content_type)
 
 
 @pytest.fixture
