@@ -373,12 +373,21 @@ def test_a_token_that_starts_with_a_dash_reaches_rasa_intact() -> None:
     parser = create_argument_parser()
     args = parser.parse_args(["run", "--enable-api", "--auth-token=-sW3dash-first-token"])
     assert args.auth_token == "-sW3dash-first-token"
-    starts = [
-        (ROOT / "tests" / "e2e" / "conftest.py").read_text(encoding="utf-8"),
-        (ROOT / "scripts" / "bench.py").read_text(encoding="utf-8"),
-    ]
-    for text in starts:
-        assert '"--auth-token",' not in text and "--auth-token=" in text
+    # Every place that starts Rasa with a token: the shared loopback stack (tests and benchmark),
+    # the benchmark's baseline, and the run scripts.
+    starts = {
+        name: (ROOT / name).read_text(encoding="utf-8")
+        for name in (
+            "scripts/stack.py",
+            "scripts/bench.py",
+            "scripts/run.sh",
+            "scripts/run-prod.sh",
+        )
+    }
+    for name, text in starts.items():
+        assert '"--auth-token",' not in text, name
+        assert '--auth-token "$' not in text and "--auth-token $" not in text, name
+        assert "--auth-token=" in text, name
 
 
 def test_new_secrets_never_start_with_a_dash(tmp_path: Path) -> None:
