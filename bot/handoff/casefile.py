@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot import i18n, labels
 from bot.crypto import Keyring
+from bot.handoff.caselist import STATUS_NAMES
 from bot.intake.report import CONSENT_QUESTIONS
 from bot.store import sealed
 from bot.store import service as store
@@ -80,13 +81,8 @@ CHANNELS: Final = {
     "phone": "a phone call",
 }
 
-CASE_STATUSES: Final = {
-    "received": "Received",
-    "in_review": "Being reviewed",
-    "with_caseworker": "With a caseworker",
-    "referred": "Referred",
-    "closed": "Closed",
-}
+#: The case list's status words, plus the store's statuses nothing sets today.
+CASE_STATUSES: Final = {**STATUS_NAMES, "in_review": "Being reviewed", "referred": "Referred"}
 
 CASEWORK_STATUSES: Final = {
     "queued": "Waiting for a caseworker",

@@ -18,13 +18,13 @@ from aiohttp import WSMsgType, web
 
 from bot.handoff import accounts, live, queue
 from bot.handoff.accounts import User
-from bot.handoff.caselist import CHANNEL_NAMES
+from bot.handoff.caselist import CHANNEL_NAMES, language_name
 from bot.handoff.hours import hours_as_dict, save_hours
 from bot.store.handoff_models import ConsoleUser
 from bot.store.references import normalise_reference
 from service.console import pages
 from service.console.errors import BadRequest, NotFound
-from service.console.hub import HandoffError, language_name
+from service.console.hub import HandoffError
 from service.console.security import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,

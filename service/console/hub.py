@@ -20,12 +20,11 @@ from collections import defaultdict
 from typing import Any
 
 from aiohttp import web
-from babel import Locale
 
 from bot.handoff import accounts, canned, live
 from bot.handoff import responses as said
 from bot.handoff.accounts import User
-from bot.handoff.caselist import CHANNEL_NAMES
+from bot.handoff.caselist import CHANNEL_NAMES, language_name
 from bot.handoff.queue import live_queue
 from bot.handoff.rasa import Line, RasaError
 from service.console.state import ConsoleState
@@ -392,18 +391,6 @@ def _get_request(session: Any, *, request_id: int) -> Any:
 
 def _beat(session: Any, *, user_id: int, now: dt.datetime) -> None:
     live.heartbeat(session, user_id, now=now)
-
-
-def language_name(code: str) -> str:
-    """A language's English name for staff (``vi`` → ``Vietnamese``), as the case list names it;
-    never the code."""
-    from bot.handoff.caselist import language_name as service_language
-
-    name = service_language(code)
-    if name != "Another language":
-        return name
-    found = Locale.parse("en_GB").languages.get((code or "").replace("-", "_"))
-    return str(found) if found else name
 
 
 def _line_message(request_id: int, line: Line) -> dict[str, Any]:
