@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,9 +23,11 @@ from bot.handoff.hours import (
 from bot.handoff.partners import load_partners
 from bot.handoff.queue import queue_view, sync_queue
 from bot.hours import LONDON, OpeningHours, Override
-from bot.settings import Settings
+from tests.bot.handoff.test_people_actions import store
 from tests.bot.handoff.test_queue import OPERATOR
 from tests.service.console.cases import add_case
+
+__all__ = ["store"]  # the actions' store fixture, shared with test_people_actions
 
 MONDAY_10 = dt.datetime(2025, 3, 10, 10, 0, tzinfo=LONDON)
 SATURDAY_10 = dt.datetime(2025, 3, 8, 10, 0, tzinfo=LONDON)
@@ -158,17 +159,6 @@ def test_unusable_overrides_are_refused(
 
 
 # -- the actions: live chat or "people are available from …" --------------------------------------
-
-
-@pytest.fixture
-def store(
-    settings: Settings, session_factory: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Any]:
-    monkeypatch.setenv("VAR_DIR", str(settings.var_dir))
-    monkeypatch.setenv("ALLOW_FAKE_CLOCK", "1")
-    people._store.cache_clear()
-    yield session_factory
-    people._store.cache_clear()
 
 
 def _tracker() -> Tracker:
