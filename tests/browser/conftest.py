@@ -63,10 +63,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Polls ``predicate`` until it returns something truthy; fails the test on timeout."""
+    """Polls ``predicate`` until it returns something truthy; fails the test on timeout.
+
+    An element going stale while the predicate reads it (the page replaced it) counts as
+    "not yet", so a predicate never needs its own retry.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
     while True:
-        value = predicate()
+        try:
+            value = predicate()
+        except StaleElementReferenceException:
+            # The page re-rendered between finding an element and reading it: not yet settled.
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:
