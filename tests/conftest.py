@@ -45,3 +45,30 @@ def session_factory(settings: Settings) -> Iterator[Any]:
     engine = make_engine(settings.database_url)
     yield make_session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_store() -> Iterator[None]:
+    """Every test starts without a process store (``bot.store.uow.process_store``) and any made
+    during it is closed after it: no engine, database or keyring leaks from one test to the next."""
+    from bot.store.uow import use_process_store
+
+    previous = use_process_store(None)
+    yield
+    current = use_process_store(previous)
+    if current is not None and current is not previous:
+        current.dispose()
+
+
+@pytest.fixture
+def uow_store(settings: Settings, session_factory: Any, keyring: Keyring) -> Iterator[Any]:
+    """The case store handle (:class:`bot.store.uow.Store`) on the migrated temporary store (the
+    ``session_factory`` fixture migrated it), with the ``keyring`` fixture, installed as this
+    process's store for the test. Write through ``uow_store.unit_of_work()``."""
+    from bot.store.uow import Store, use_process_store
+
+    store = Store(settings, keyring=keyring)
+    previous = use_process_store(store)
+    yield store
+    use_process_store(previous)
+    store.dispose()

@@ -5,8 +5,11 @@ never block the writer, and a busy timeout, so a writer waits for another proces
 instead of failing. Foreign keys are enforced on SQLite too.
 
 Sessions are created with ``future=True`` (SQLAlchemy 2.0-style usage) and
-``expire_on_commit=False``; the service functions in :mod:`bot.store.service` commit their own
-unit of work.
+``expire_on_commit=False``. Engines and sessions are made here and used through one
+:class:`bot.store.uow.Store` per process: its ``unit_of_work()`` commits; the domain functions
+(:mod:`bot.store.service`, :mod:`bot.store.person`...) never do. No other module builds an engine
+(alembic's ``migrations/env.py`` and :func:`current_revision` use :func:`make_engine` for the
+schema; the tracker database's maintenance engine too, with ``case_store=False``).
 """
 
 from __future__ import annotations
@@ -27,21 +30,30 @@ logger = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_SQLITE_BUSY_TIMEOUT_S) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    busy_timeout_s: float = DEFAULT_SQLITE_BUSY_TIMEOUT_S,
+    case_store: bool = True,
+) -> Engine:
     """Creates an engine for the case store.
 
     Args:
         url: SQLAlchemy database URL (``Settings.database_url``).
         busy_timeout_s: SQLite only: how long to wait for another writer.
+        case_store: False for a database the case store does not own (Rasa's tracker database,
+            opened for maintenance): a SQLite file is then neither created nor switched to WAL,
+            and only the busy timeout is set on its connections.
 
     Returns:
-        A 2.0-style (``future=True``) engine. For a SQLite file, its folder is created if missing.
+        A 2.0-style (``future=True``) engine. For a SQLite case store file, its folder is created
+        if missing.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, future=True, pool_pre_ping=True)
     database = parsed.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
+    if case_store and database and database != ":memory:" and not database.startswith("file:"):
         path = Path(database)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # Create it private: SQLite gives its -wal and -shm files the main file's mode.
@@ -57,10 +69,11 @@ def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_SQLITE_BUSY_TIMEOUT
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            if case_store:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
             cursor.close()
 

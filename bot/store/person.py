@@ -34,7 +34,8 @@ set a secret word. A report not yet submitted can be saved as a draft under a co
 word and continued on any channel: the draft row holds no conversation key or channel address,
 so the two conversations are never linked.
 
-Every function that writes commits its own unit of work; give it a fresh session.
+Functions that write never commit: call them inside the caller's unit of work
+(:meth:`bot.store.uow.Store.unit_of_work`), which commits the change and its audit row together.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ from bot.store.models import (
 )
 from bot.store.references import generate_reference, normalise_reference
 from bot.store.sealed import open_json, seal_json
+from bot.store.uow import savepoint
 
 logger = logging.getLogger(__name__)
 
@@ -186,11 +188,13 @@ def _delay(failures: int, free: int, base: timedelta, cap: timedelta) -> timedel
     return min(cap, base * (2 ** min(failures - free, 20)))
 
 
-def _counter(session: Session, subject: str, now: datetime) -> AccessAttempt | None:
-    row = session.scalar(select(AccessAttempt).where(AccessAttempt.subject == subject))
-    if row is not None and row.updated_at < now - ATTEMPTS_FORGET_AFTER and not _waiting(row, now):
-        row.failures = 0
-    return row
+def _counter(session: Session, subject: str) -> AccessAttempt | None:
+    return session.scalar(select(AccessAttempt).where(AccessAttempt.subject == subject))
+
+
+def _forgotten(row: AccessAttempt, now: datetime) -> bool:
+    """A counter quiet for a day and not holding a wait starts again from zero."""
+    return row.updated_at < now - ATTEMPTS_FORGET_AFTER and not _waiting(row, now)
 
 
 def _waiting(row: AccessAttempt | None, now: datetime) -> bool:
@@ -223,7 +227,7 @@ def _wait_before_check(
 
 
 def _locked_until(session: Session, subject: str, now: datetime) -> datetime | None:
-    row = _counter(session, subject, now)
+    row = _counter(session, subject)
     return row.locked_until if row is not None and _waiting(row, now) else None
 
 
@@ -267,7 +271,7 @@ def verify_access(
     """Checks a reference (case or saved draft) with the second factor, counting failures.
 
     Args:
-        session: A fresh session; this function commits.
+        session: The caller's unit of work (a success or a counted failure is written to it).
         keyring: Decrypts contact details and hashes the counters' subjects.
         reference: As typed (case, spaces, O/0 and I/1 forgiven).
         factor: The secret word, or the contact phone number or email address of the report.
@@ -285,7 +289,6 @@ def verify_access(
         return Access(ok=False)
     wait = _wait_before_check(session, keyring, normalised, client, now)
     if wait:
-        session.rollback()
         return Access(ok=False, locked=True, wait_seconds=wait)
     kind = _check(session, keyring, normalised, factor, now=now)
     subjects = [_subject(keyring, normalised)]
@@ -293,29 +296,30 @@ def verify_access(
         subjects.append(_client_subject(keyring, client))
     if kind is not None:
         session.execute(delete(AccessAttempt).where(AccessAttempt.subject.in_(subjects)))
-        session.commit()
         logger.info("A person opened their %s with its reference and second factor", kind)
         return Access(ok=True, kind=kind, reference=normalised)
     known = bool(client) and is_known_client(session, keyring, normalised, client or "", now=now)
     limits = [(REFERENCE_FREE_TRIES, REFERENCE_BASE_DELAY, REFERENCE_MAX_DELAY)]
     if client:
         limits.append((CLIENT_FREE_TRIES, CLIENT_BASE_DELAY, CLIENT_MAX_DELAY))
+    rows = [_counter(session, subject) for subject in subjects]
     wait = 0
-    for subject, (free, base, cap) in zip(subjects, limits, strict=True):
-        row = _counter(session, subject, now)
-        if row is None:
-            row = AccessAttempt(subject=subject, failures=0, updated_at=now)
-            session.add(row)
-        row.failures = (row.failures or 0) + 1
-        row.updated_at = now
-        delay = _delay(row.failures, free, base, cap)
-        row.locked_until = now + delay if delay else None
-        if subject != subjects[0] or not known:  # a known client skips the reference's spacing
-            wait = max(wait, int(delay.total_seconds()))
     try:
-        session.commit()
+        with savepoint(session):
+            for subject, row, (free, base, cap) in zip(subjects, rows, limits, strict=True):
+                if row is None:
+                    row = AccessAttempt(subject=subject, failures=0, updated_at=now)
+                    session.add(row)
+                elif _forgotten(row, now):
+                    row.failures = 0
+                row.failures = (row.failures or 0) + 1
+                row.updated_at = now
+                delay = _delay(row.failures, free, base, cap)
+                row.locked_until = now + delay if delay else None
+                if subject != subjects[0] or not known:  # a known client skips the spacing
+                    wait = max(wait, int(delay.total_seconds()))
     except IntegrityError:  # a concurrent first failure: count this one on the next try
-        session.rollback()
+        pass
     logger.info("Failed attempt to open a reference%s", " (next try must wait)" if wait else "")
     return Access(ok=False, locked=bool(wait), wait_seconds=wait)
 
@@ -331,7 +335,7 @@ def unlock_reference(
     """Staff: clears the slow-down of a person's reference (audited as ``staff.unlock_reference``).
 
     Args:
-        session: A fresh session; this function commits.
+        session: The caller's unit of work (the change and its audit row are written to it).
         reference: The case reference (or saved-draft code), as typed.
         user_id: The console account doing it (None from the command line).
         keyring: Hashes the counter's subject; loaded from the environment when omitted.
@@ -358,7 +362,6 @@ def unlock_reference(
         delete(AccessAttempt).where(AccessAttempt.subject == _subject(keyring, normalised))
     )
     audit(session, user_id, "staff.unlock_reference", normalised, now=now, commit=False)
-    session.commit()
     logger.info("Staff cleared the attempt slow-down of a reference")
     return True
 
@@ -390,7 +393,6 @@ def grant_access(
             expires_at=now + timedelta(minutes=GRANT_MINUTES),
         )
     )
-    session.commit()
 
 
 def granted_reference(
@@ -413,7 +415,6 @@ def granted_reference(
         now + timedelta(minutes=GRANT_MINUTES),
         row.created_at + timedelta(minutes=GRANT_MAX_MINUTES),
     )
-    session.commit()
     return reference
 
 
@@ -431,7 +432,6 @@ def revoke_access(
     )
     for row in rows:
         row.expires_at = now
-    session.commit()
     return len(rows)
 
 
@@ -516,7 +516,6 @@ def set_case_secret(session: Session, reference: str, secret: str) -> None:
     case = _case(session, reference)
     case.secret_hash = _hash_secret(secret)
     _audit(session, case.reference, "person.secret_set")
-    session.commit()
 
 
 def case_status(session: Session, reference: str) -> str:
@@ -609,7 +608,6 @@ def withdraw_consent(
         if case.contact is not None:
             session.delete(case.contact)
     _audit(session, case.reference, "person.consent_withdrawn", {"kind": kind}, now=now)
-    session.commit()
     logger.info(
         "Consent %s withdrawn by the person%s", kind, " (already sent)" if already_sent else ""
     )
@@ -629,7 +627,6 @@ def mark_police_referral_sent(session: Session, reference: str, *, now: datetime
     case.police_referral_status = "sent"
     case.police_referral_sent_at = now
     _audit(session, case.reference, "case.police_referral_sent", now=now)
-    session.commit()
     return True
 
 
@@ -669,7 +666,6 @@ def add_to_case(
         )
     )
     _audit(session, case.reference, "person.addition", now=now)
-    session.commit()
 
 
 def additions(session: Session, keyring: Keyring, reference: str) -> list[dict[str, Any]]:
@@ -706,7 +702,7 @@ def _audit(
     *,
     now: datetime | None = None,
 ) -> None:
-    """An audit row made by the person (no user id), committed with the change it records."""
+    """An audit row made by the person (no user id), in the unit of work of the change it records."""
     audit(session, None, action, reference, detail, now=now, commit=False)
 
 
@@ -743,20 +739,20 @@ def save_draft(
         code = generate_reference()
         if session.scalar(select(Case.id).where(Case.reference == code)) is not None:
             continue
-        row = SavedDraft(
-            code=code,
-            secret_hash=_hash_secret(secret),
-            language=language,
-            created_at=now,
-            expires_at=now + timedelta(days=keep_days),
-            data=seal_json(keyring, SavedDraft.data, answers, code=code),
-        )
-        session.add(row)
-        _move_evidence(session, conversation_key, draft_evidence_key(code))
         try:
-            session.commit()
+            with savepoint(session):
+                session.add(
+                    SavedDraft(
+                        code=code,
+                        secret_hash=_hash_secret(secret),
+                        language=language,
+                        created_at=now,
+                        expires_at=now + timedelta(days=keep_days),
+                        data=seal_json(keyring, SavedDraft.data, answers, code=code),
+                    )
+                )
+                _move_evidence(session, conversation_key, draft_evidence_key(code))
         except IntegrityError:
-            session.rollback()
             continue
         logger.info("Draft saved to continue later (%d answers)", len(answers))
         return code
@@ -784,7 +780,6 @@ def take_draft(
     answers = open_json(keyring, SavedDraft.data, row.data, code=row.code) or {}
     _move_evidence(session, draft_evidence_key(row.code), conversation_key)
     session.delete(row)
-    session.commit()
     logger.info("Saved draft taken up again (%d answers)", len(answers))
     return dict(answers)
 
@@ -797,7 +792,7 @@ def _move_evidence(session: Session, from_key: str, to_key: str) -> None:
 
 
 def delete_expired_drafts(session: Session, *, now: datetime) -> int:
-    """Deletes saved drafts past their expiry, stale attempt counters and old grants (committed)."""
+    """Deletes saved drafts past their expiry, stale attempt counters and old grants."""
     count = session.execute(delete(SavedDraft).where(SavedDraft.expires_at <= now)).rowcount
     session.execute(
         delete(AccessAttempt).where(
@@ -808,5 +803,4 @@ def delete_expired_drafts(session: Session, *, now: datetime) -> int:
     session.execute(
         delete(AccessGrant).where(AccessGrant.created_at < now - timedelta(days=KNOWN_DAYS))
     )
-    session.commit()
     return int(count or 0)

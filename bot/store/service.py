@@ -1,7 +1,8 @@
 """Every read and write of the case store, as plain functions taking a Session.
 
-Each function that writes commits its own unit of work (and rolls back on failure), so give it a
-fresh session: ``with session_factory() as session: submit_report(session, keyring, draft, ...)``.
+Functions that write never commit: they add, change and flush inside the caller's unit of work,
+``with store.unit_of_work() as session: submit_report(session, keyring, draft, ...)``
+(:meth:`bot.store.uow.Store.unit_of_work`), which commits once at the end or rolls everything back.
 Functions that touch personal data take the :class:`bot.crypto.Keyring`; nothing personal is ever
 stored unencrypted or logged.
 
@@ -53,7 +54,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -72,6 +73,7 @@ from bot.store.models import (
 )
 from bot.store.references import generate_reference, normalise_reference
 from bot.store.sealed import EVIDENCE_FILE, open_json, open_sealed, reseal_columns, seal, seal_json
+from bot.store.uow import savepoint
 
 logger = logging.getLogger(__name__)
 
@@ -251,7 +253,7 @@ def submit_report(
     evidence not yet linked to a case is linked to this one.
 
     Args:
-        session: A fresh session; this function commits.
+        session: The caller's unit of work (this function never commits).
         keyring: Encrypts incident and contact details.
         draft: The report (see the module docstring).
         submission_key: Idempotency key, at most 128 characters.
@@ -273,10 +275,9 @@ def submit_report(
     for _attempt in range(_REFERENCE_ATTEMPTS):
         reference = generate_reference()
         try:
-            linked = _new_case(session, keyring, clean, reference, submission_key)
-            session.commit()
+            with savepoint(session):
+                linked = _new_case(session, keyring, clean, reference, submission_key)
         except IntegrityError:
-            session.rollback()
             existing = _reference_for_submission(session, submission_key)
             if existing is not None:
                 logger.info("Concurrent submission of the same report; returning the other case")
@@ -454,18 +455,19 @@ def claim_delivery(session: Session, provider: str, delivery_id: str) -> bool:
     """Claims a webhook delivery so only one process, once, handles it.
 
     Args:
-        session: A fresh session; this function commits.
+        session: The caller's unit of work (this function never commits).
         provider: ``twilio``, ``telegram``...
         delivery_id: Twilio ``MessageSid``, Telegram ``update_id``...
 
     Returns:
         True the first time this (provider, delivery_id) is claimed, False for every retry.
     """
-    session.add(DeliveryClaim(provider=provider, delivery_id=str(delivery_id), created_at=utcnow()))
     try:
-        session.commit()
+        with savepoint(session):
+            session.add(
+                DeliveryClaim(provider=provider, delivery_id=str(delivery_id), created_at=utcnow())
+            )
     except IntegrityError:
-        session.rollback()
         logger.info("Duplicate %s delivery ignored", provider)
         return False
     return True
@@ -480,7 +482,7 @@ def remember_address(
     """Stores (encrypted) the real address behind a pseudonym, replacing an older one.
 
     Args:
-        session: A fresh session; this function commits.
+        session: The caller's unit of work (this function never commits).
         keyring: Encrypts the address.
         channel: Channel name.
         pseudonym: ``keyring.pseudonymise(channel, address)``.
@@ -533,7 +535,7 @@ def set_channel_state(session: Session, channel: str, pseudonym: str, key: str, 
     """Stores a small JSON value for one conversation (stored unencrypted: no personal data).
 
     Args:
-        session: A fresh session; this function commits.
+        session: The caller's unit of work (this function never commits).
         channel: Channel name.
         pseudonym: The conversation pseudonym.
         key: Name of the value, e.g. ``sms_options``.
@@ -543,7 +545,6 @@ def set_channel_state(session: Session, channel: str, pseudonym: str, key: str, 
         session.query(ChannelState).filter_by(
             channel=channel, pseudonym=pseudonym, key=key
         ).delete()
-        session.commit()
         return
     _upsert(
         session,
@@ -557,16 +558,16 @@ def _upsert(session: Session, model: Any, keys: dict[str, Any], values: dict[str
     """Updates the row matching ``keys`` or inserts it; a concurrent insert turns into an update."""
     for _attempt in range(3):
         row = session.scalar(select(model).filter_by(**keys))
-        if row is None:
-            session.add(model(**keys, **values))
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
         try:
-            session.commit()
+            with savepoint(session):
+                if row is None:
+                    session.add(model(**keys, **values))
+                else:
+                    for name, value in values.items():
+                        setattr(row, name, value)
             return
         except IntegrityError:
-            session.rollback()
+            continue
     raise RuntimeError(f"could not upsert into {model.__tablename__}")
 
 
@@ -586,7 +587,7 @@ def add_evidence(
     It is linked to a case when the conversation's report is submitted.
 
     Args:
-        session: A fresh session; this function commits.
+        session: The caller's unit of work (this function never commits).
         keyring: Encrypts the file.
         settings: Gives the folder and the size limit.
         conversation_key: The conversation pseudonym.
@@ -620,15 +621,35 @@ def add_evidence(
         stored_name=stored_name,
         created_at=utcnow(),
     )
-    session.add(row)
     try:
-        session.commit()
-    except Exception:
-        session.rollback()
+        session.add(row)
+        session.flush()
+    except BaseException:
         path.unlink(missing_ok=True)
         raise
+    _unlink_unless_committed(session, path)
     logger.info("Evidence %d stored (%s, %d bytes)", row.id, content_type, len(data))
     return int(row.id)
+
+
+def _unlink_unless_committed(session: Session, path: Path) -> None:
+    """Removes the file again if the unit of work that holds its row is rolled back, so a failed
+    unit leaves no file that no row accounts for."""
+    settled = False
+
+    def committed(done: Session) -> None:
+        nonlocal settled
+        if not done.in_nested_transaction():  # a savepoint released: the unit is still open
+            settled = True
+
+    def rolled_back(done: Session) -> None:
+        nonlocal settled
+        if not settled and not done.in_nested_transaction():
+            settled = True
+            path.unlink(missing_ok=True)
+
+    event.listen(session, "after_commit", committed)
+    event.listen(session, "after_rollback", rolled_back)
 
 
 def read_evidence(
@@ -668,12 +689,12 @@ class ReencryptStats:
 def reencrypt_all(session: Session, keyring: Keyring, settings: Settings) -> ReencryptStats:
     """Re-encrypts every stored ciphertext not made with the keyring's primary key.
 
-    Rows are rewritten in one transaction; evidence files are each replaced atomically afterwards.
-    Old keys stay in the ring, so an interruption leaves everything readable and a re-run finishes
-    the job.
+    Rows are rewritten in the caller's unit of work; evidence files are each replaced atomically
+    afterwards. Old keys stay in the ring, so an interruption (before or after the unit commits)
+    leaves everything readable and a re-run finishes the job.
 
     Args:
-        session: A fresh session; this function commits.
+        session: The caller's unit of work (this function never commits).
         keyring: The keyring after :meth:`Keyring.rotate`.
         settings: Gives the evidence folder.
 
@@ -689,7 +710,7 @@ def reencrypt_all(session: Session, keyring: Keyring, settings: Settings) -> Ree
     }
     counts = {field: resealed.pop(key) for field, key in named.items()}
     others = sum(resealed.values())
-    session.commit()
+    session.flush()
 
     files = 0
     for stored_name in session.scalars(select(Evidence.stored_name).order_by(Evidence.id)):

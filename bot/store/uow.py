@@ -8,6 +8,10 @@ it raises. Domain functions (:mod:`bot.store.person`, :mod:`bot.store.service`, 
 only add, change and ``flush``; they never commit, so a change and the audit row that records it
 (:func:`bot.store.audit.audit`) are one transaction: a crash between them leaves neither.
 
+A step that may hit a unique constraint another process races for (a webhook delivery claimed
+twice, a counter's first row, a concurrent upsert) runs in :func:`savepoint`: only that step is
+undone, the rest of the unit stays.
+
 A test (or a tool) that needs another database builds its own ``Store`` or calls
 :func:`use_process_store`; :func:`process_store` is the handle every module asks for.
 """
@@ -16,7 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -101,6 +106,26 @@ class Store:
             if self._engine is not None:
                 self._engine.dispose()
             self._engine, self._sessions = None, None
+
+
+@contextlib.contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A nested transaction inside the unit of work: if the block raises, only it is undone.
+
+    The block is flushed before the savepoint is released, so a constraint it breaks raises here
+    (catch it around the ``with``). On SQLite, Python's driver opens its transaction only before a
+    data-changing statement, and a SAVEPOINT outside a transaction would start (and its release
+    commit) a transaction of its own: so the unit's transaction is begun first, ``IMMEDIATE``
+    (taking the write lock the block's writes would take anyway, waiting the busy timeout).
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.dbapi_connection
+        if driver is not None and not driver.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    with session.begin_nested():
+        yield
+        session.flush()
 
 
 _PROCESS_STORE: Store | None = None

@@ -21,8 +21,9 @@ from sqlalchemy.exc import OperationalError
 from bot.crypto import Keyring
 from bot.settings import Settings
 from bot.store import service
-from bot.store.db import make_engine, make_session_factory, upgrade
+from bot.store.db import make_engine, upgrade
 from bot.store.models import Base, Case
+from bot.store.uow import Store
 from tests.bot.store.drafts import DESCRIPTION, PHONE, make_draft
 
 PG_URL = os.environ.get("PG_TEST_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -60,11 +61,11 @@ def backend_url(request: pytest.FixtureRequest, settings: Settings) -> str:
 
 
 @pytest.fixture
-def sessions(backend_url: str) -> Iterator[Any]:
-    """A session factory on the backend."""
-    engine = make_engine(backend_url)
-    yield make_session_factory(engine)
-    engine.dispose()
+def sessions(backend_url: str, settings: Settings) -> Iterator[Any]:
+    """One unit of work per ``with sessions() as session:`` block, on the backend."""
+    store = Store(settings, engine=make_engine(backend_url))
+    yield store.unit_of_work
+    store.dispose()
 
 
 def test_migrations_match_models(backend_url: str) -> None:

@@ -76,13 +76,14 @@ def test_sqlite_file_and_folder_are_created_private(tmp_path: Path) -> None:
 
 _CLAIMER = """
 import sys
-from bot.store.db import make_engine, make_session_factory
+from bot.settings import Settings
 from bot.store.service import claim_delivery
+from bot.store.uow import Store
 
-sessions = make_session_factory(make_engine(sys.argv[1]))
+store = Store(Settings.from_env({"DATABASE_URL": sys.argv[1]}))
 wins = 0
 for n in range(40):
-    with sessions() as session:
+    with store.unit_of_work() as session:
         wins += claim_delivery(session, "twilio", f"SM{n:04d}")
 print(wins)
 """

@@ -260,12 +260,12 @@ def test_submit_validation_error_never_echoes_values(
 
 
 def test_sqlite_file_holds_no_plaintext_personal_data(
-    session_factory: Any, keyring: Keyring, settings: Settings
+    session_factory: Any, keyring: Keyring, settings: Settings, uow_store: Any
 ) -> None:
     _submit(session_factory, keyring)
     with session_factory() as session:
         service.remember_address(session, keyring, "twilio", "tw-abc", PHONE)
-    session_factory.kw["bind"].dispose()  # checkpoint the WAL into the main file
+    uow_store.engine.dispose()  # checkpoint the WAL into the main file
     db_path = Path(settings.database_url.removeprefix("sqlite:///"))
     raw = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
     for secret in (DESCRIPTION, PHONE, "447700900123", "Test Person", "example.org", "red coat"):
