@@ -219,7 +219,8 @@ def asks_about_danger(text: str, intent: str | None, confidence: float) -> bool:
     The danger phrases match anywhere (high recall), so such a question contains one. It is not
     treated as an emergency only when the message is conditional AND reads as a question: the
     model takes it for the `ask_danger` question, or it is written as one (a question mark, or a
-    question particle where people type none: `reads_as_question`). Its answer leads with 999
+    question particle where people type none: `reads_as_question`, of the whole message or of
+    what comes before its condition: `_heads`). Its answer leads with 999
     all the same. Anything else with a danger phrase stays an emergency ("I'm being attacked
     now", "help, is anyone there?": not conditional).
     """
@@ -227,7 +228,29 @@ def asks_about_danger(text: str, intent: str | None, confidence: float) -> bool:
         return False
     if intent == "ask_danger" and confidence >= ASK_DANGER_MIN_CONFIDENCE:
         return True
-    return reads_as_question(text)
+    return reads_as_question(text) or any(reads_as_question(head) for head in _heads(text))
+
+
+def _heads(text: str) -> list[str]:
+    """What comes before each conditional word: the question may come first and the condition
+    after it ("ควรทำอย่างไร | หากตกอยู่ในอันตราย", "ខ្ញុំគួរធ្វើអ្វី | ប្រសិនបើ…", "what do I do |
+    if …"), so the message as a whole ends with the condition, not with a question word."""
+    norm = normalise(text)
+    spaced, unspaced = _hypothetical_words()
+    words = norm.split()
+    heads = [
+        " ".join(words[:i])
+        for i in range(1, len(words))
+        for n in (1, 2, 3)
+        if " ".join(words[i : i + n]) in spaced
+    ]
+    squashed = _squash(norm)
+    for word in unspaced:
+        at = squashed.find(word, 1)
+        while at > 0:
+            heads.append(squashed[:at])
+            at = squashed.find(word, at + 1)
+    return heads
 
 
 @functools.lru_cache(maxsize=4096)

@@ -78,11 +78,51 @@ def test_a_question_about_what_to_do_if_in_danger_is_not_an_emergency(text: str)
         "ถ้าเขากลับมาอีก ใครช่วยฉันได้บ้าง",  # Thai: บ้าง ends the question
         "បើពួកគេត្រឡប់មកវិញ តើខ្ញុំអាចហៅអ្នកណាបាន",  # Khmer: តើ opens it mid-sentence
         "အရေးပေါ်ဖုန်းနံပါတ် ဘာလဲ",  # Burmese: "what is the emergency number"
+        "ถ้าตกอยู่ในอันตรายต้องทำอย่างไรดีคะ",  # Thai: "how", then ดี and a polite particle
+        "ถ้าเขากลับมาอีกต้องโทรหาใครก่อน",  # Thai: "who", then ก่อน ("first")
+        "เมื่ออยู่ในอันตรายต้องแจ้งใคร",  # Thai: เมื่อ + อยู่ is "when(ever) I am"
+        "បើខ្ញុំក្នុងគ្រោះថ្នាក់ ត្រូវធ្វើអ្វីខ្លះ",  # Khmer: "what (things)"
+        "បើមានគេតាមខ្ញុំ ហៅប៉ូលីសបានអត់",  # Khmer: the tag អត់ ("can I or not")
+        "បើមានអាសន្ន ត្រូវហៅលេខប៉ុន្មាន",  # Khmer: "which number"
+        "ពេលនៅក្នុងគ្រោះថ្នាក់ ត្រូវធ្វើម្តេច",  # Khmer: ម្តេច spelt with ត
     ],
 )
 def test_a_question_without_a_question_mark_still_reads_as_one(text: str) -> None:
     assert commands.reads_as_question(text)
     assert commands.asks_about_danger(text, "emergency", 0.9)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ควรทำอย่างไรหากตกอยู่ในอันตราย",  # Thai: "what should I do | if I'm in danger"
+        "จะโทรหาใครดีถ้ามีคนถือมีดมาหาฉัน",
+        "ខ្ញុំគួរធ្វើអ្វីប្រសិនបើខ្ញុំស្ថិតក្នុងគ្រោះថ្នាក់",  # Khmer: the same order
+        "ធ្វើម៉េចបើគេកាន់កាំបិតមករកខ្ញុំ",
+        "what do I do if they come back and I'm in danger",
+    ],
+)
+def test_a_question_that_puts_the_condition_last_is_not_an_emergency(text: str) -> None:
+    # The message ends with the condition, not with a question word: what comes before the
+    # condition is the question.
+    assert commands.command(text) == "emergency"  # it holds danger words
+    assert not commands.reads_as_question(text) or text.startswith("what")
+    assert commands.is_hypothetical(text)
+    assert commands.asks_about_danger(text, "emergency", 0.9)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "เขากำลังทำร้ายฉัน ถ้าไม่มาเขาจะฆ่าฉัน",  # "he is hitting me; if you don't come ..."
+        "គាត់កំពុងវាយខ្ញុំ បើអ្នកមិនមកទេ គាត់នឹងសម្លាប់ខ្ញុំ",
+        "he has a knife, if nobody comes he will kill me",
+    ],
+)
+def test_danger_said_before_a_condition_stays_an_emergency(text: str) -> None:
+    # What comes before the condition is a statement, not a question.
+    assert commands.command(text) == "emergency"
+    assert not commands.asks_about_danger(text, "emergency", 0.9)
 
 
 @pytest.mark.parametrize(
