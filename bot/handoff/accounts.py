@@ -1,5 +1,8 @@
 """Console accounts, login sessions and the login rate limit (the audit log is bot.store.audit).
 
+Like every domain module, these functions add, change and flush; they never commit: the caller's
+unit of work (:meth:`bot.store.uow.Store.unit_of_work`) commits them, with their audit row.
+
 Passwords are hashed with argon2id (argon2-cffi defaults). The session cookie carries a random
 token; the database stores only its SHA-256, so a copy of the database does not log anyone in.
 There is never a default account: the first admin is created with
@@ -96,7 +99,7 @@ def create_user(
     organisation: str | None = None,
     languages: list[str] | None = None,
 ) -> User:
-    """Creates an account (committed).
+    """Creates an account (flushed, so its id is known; the caller's unit of work commits it).
 
     Raises:
         AccountError: Bad role, short or guessable password, caseworker without organisation, or the e-mail
@@ -118,9 +121,8 @@ def create_user(
     )
     session.add(row)
     try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
+        session.flush()
+    except IntegrityError:  # the unit of work rolls back as the error leaves it
         raise AccountError("an account with that e-mail already exists") from None
     return _user(row)
 
@@ -139,7 +141,6 @@ def set_active(session: Session, user_id: int, active: bool) -> bool:
     row.active = active
     if not active:
         session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user_id))
-    session.commit()
     return True
 
 
@@ -191,7 +192,6 @@ def set_password(session: Session, email: str, password: str) -> None:
         raise AccountError("no such account")
     row.password_hash = _HASHER.hash(password)
     session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == row.id))
-    session.commit()
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -209,7 +209,6 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         return None
     if _HASHER.check_needs_rehash(row.password_hash):
         row.password_hash = _HASHER.hash(password)
-        session.commit()
     return _user(row)
 
 
@@ -230,7 +229,6 @@ def start_session(session: Session, user: User, *, now: dt.datetime, ttl: dt.tim
         )
     )
     session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < now))
-    session.commit()
     return token
 
 
@@ -255,7 +253,6 @@ def end_session(session: Session, token: str | None) -> None:
         session.execute(
             delete(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token))
         )
-        session.commit()
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:
@@ -324,4 +321,3 @@ def record_failure(
     for key in keys:
         session.add(LoginAttempt(key=key, at=now))
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - window))
-    session.commit()

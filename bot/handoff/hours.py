@@ -71,8 +71,8 @@ def current_override(session: Session, now: dt.datetime) -> ServiceHoursOverride
 def set_override(
     session: Session, *, mode: str, until: dt.datetime, user_id: int | None, now: dt.datetime
 ) -> ServiceHoursOverride:
-    """Sets "open now until …" or "closed now until …", replacing any earlier one (not committed:
-    the caller commits it together with its audit row).
+    """Sets "open now until …" or "closed now until …", replacing any earlier one (flushed; the
+    caller's unit of work commits it together with its audit row).
 
     Raises:
         ValueError: Unknown mode, a naive time, an end in the past or too far ahead.
@@ -97,7 +97,7 @@ def set_override(
 
 
 def clear_override(session: Session) -> bool:
-    """Removes the override (not committed). True if there was one in force or stored."""
+    """Removes the override (flushed, not committed). True if there was one in force or stored."""
     row = session.get(ServiceHoursOverride, 1)
     if row is None:
         return False
@@ -115,10 +115,9 @@ def save_hours(
     region: str,
     closures: list[tuple[dt.date, str | None]],
     user_id: int | None,
-    commit: bool = True,
 ) -> None:
-    """Replaces the opening hours and the closure list (one unit of work; committed unless
-    ``commit=False``, for a caller committing it with its audit row).
+    """Replaces the opening hours and the closure list (flushed; the caller's unit of work commits
+    it together with its audit row).
 
     Raises:
         ValueError: Hours, days or region are not usable.
@@ -141,10 +140,7 @@ def save_hours(
     session.execute(delete(ServiceClosure))
     for day, label in closures:
         session.add(ServiceClosure(day=day, label=(label or None)))
-    if commit:
-        session.commit()
-    else:
-        session.flush()
+    session.flush()
 
 
 def hours_as_dict(session: Session, now: dt.datetime | None = None) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 The action server calls :func:`operators_online` and :func:`enqueue` directly on the case store
 (no HTTP); the web service's console accepts and ends chats. State changes that two processes may
-race on (two operators accepting the same chat) are single conditional UPDATEs.
+race on (two operators accepting the same chat) are single conditional UPDATEs. Nothing here
+commits: the caller's unit of work (:meth:`bot.store.uow.Store.unit_of_work`) does.
 """
 
 from __future__ import annotations
@@ -78,7 +79,6 @@ def heartbeat(session: Session, user_id: int, *, now: dt.datetime, online: bool 
         .where(ConsoleUser.id == user_id)
         .values(last_seen_at=now if online else None)
     )
-    session.commit()
 
 
 def set_available(session: Session, user_id: int, available: bool) -> None:
@@ -86,7 +86,6 @@ def set_available(session: Session, user_id: int, available: bool) -> None:
     session.execute(
         update(ConsoleUser).where(ConsoleUser.id == user_id).values(available=available)
     )
-    session.commit()
 
 
 def _position(session: Session, request: HandoffRequest) -> int:
@@ -141,7 +140,6 @@ def enqueue(
     if existing is not None:
         if interpreter and not existing.interpreter_needed:
             existing.interpreter_needed = True
-            session.commit()
         return QueuePlace(existing.id, _position(session, existing), existing.status)
     request = HandoffRequest(
         conversation_id=conversation_id,
@@ -153,7 +151,7 @@ def enqueue(
         resume_state=resume_state,
     )
     session.add(request)
-    session.commit()
+    session.flush()  # its id is the queue place and the chat's id
     logger.info("Live chat request %d queued (language %s)", request.id, language)
     return QueuePlace(request.id, _position(session, request), "waiting")
 
@@ -175,7 +173,6 @@ def leave(session: Session, conversation_id: str, *, now: dt.datetime) -> bool:
         )
         .values(status="left", ended_at=now)
     )
-    session.commit()
     return bool(result.rowcount)
 
 
@@ -189,7 +186,6 @@ def forget(session: Session, conversation_id: str) -> int:
     result = session.execute(
         delete(HandoffRequest).where(HandoffRequest.conversation_id == conversation_id)
     )
-    session.commit()
     count = int(result.rowcount or 0)
     if count:
         logger.info("Live chat request(s) of an erased conversation removed (%d)", count)
@@ -203,7 +199,6 @@ def accept(session: Session, request_id: int, operator_id: int, *, now: dt.datet
         .where(HandoffRequest.id == request_id, HandoffRequest.status == "waiting")
         .values(status="active", operator_id=operator_id, accepted_at=now)
     )
-    session.commit()
     return bool(result.rowcount)
 
 
@@ -216,7 +211,6 @@ def finish(session: Session, request_id: int, status: str, *, now: dt.datetime) 
         .where(HandoffRequest.id == request_id, HandoffRequest.status == "active")
         .values(status=status, ended_at=now)
     )
-    session.commit()
     return bool(result.rowcount)
 
 
@@ -240,7 +234,6 @@ def expire_waiting(
         )
         if result.rowcount:
             expired.append(request)
-    session.commit()
     return expired
 
 
@@ -264,17 +257,8 @@ def mark_interpreter_arranged(
         )
         .values(interpreter_arranged_at=now)
     )
-    if not result.rowcount:
-        session.rollback()
+    if not result.rowcount:  # nothing changed: closed, unknown, or marked before
         request = session.get(HandoffRequest, request_id)
         return request is not None and request.status in OPEN_STATUSES
-    audit(
-        session,
-        operator_id,
-        "live.interpreter_arranged",
-        f"chat-{request_id}",
-        now=now,
-        commit=False,
-    )
-    session.commit()
+    audit(session, operator_id, "live.interpreter_arranged", f"chat-{request_id}", now=now)
     return True

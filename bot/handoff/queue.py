@@ -87,7 +87,9 @@ def sync_queue(
     partners: list[Partner],
     now: dt.datetime | None = None,
 ) -> SyncStats:
-    """Creates callback tasks and casework rows for cases that have none yet (committed).
+    """Creates callback tasks and casework rows for cases that have none yet (flushed; the
+    caller's unit of work commits them). Run it in a unit of work of its own: when another process
+    synced the same case first, everything in the session is rolled back and nothing is added.
 
     Args:
         session: A fresh session.
@@ -171,7 +173,7 @@ def sync_queue(
             )
             casework += 1
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:  # another process synced the same case first
         session.rollback()
         return SyncStats(0, 0)
@@ -376,7 +378,7 @@ def _case_row(session: Session, reference: str) -> Case:
 def add_note(
     session: Session, keyring: Keyring, user: User, reference: str, text: str, *, now: dt.datetime
 ) -> None:
-    """Adds an encrypted note (committed)."""
+    """Adds an encrypted note (the caller's unit of work commits it)."""
     text = (text or "").strip()
     if not text or len(text) > MAX_NOTE_CHARS:
         raise QueueError(f"a note must have 1 to {MAX_NOTE_CHARS} characters")
@@ -393,13 +395,13 @@ def add_note(
             ),
         )
     )
-    session.commit()
 
 
 def record_attempt(
     session: Session, user: User, reference: str, outcome: str, *, now: dt.datetime
 ) -> None:
-    """Records a contact attempt; a reached person meets the first-contact promise (committed)."""
+    """Records a contact attempt; a reached person meets the first-contact promise (the caller's
+    unit of work commits it)."""
     if outcome not in ATTEMPT_OUTCOMES:
         raise QueueError(f"outcome must be one of {', '.join(ATTEMPT_OUTCOMES)}")
     row = _case_row(session, reference)
@@ -416,13 +418,13 @@ def record_attempt(
             )
         ):
             task.status, task.done_at = "done", now
-    session.commit()
 
 
 def set_casework_status(
     session: Session, user: User, reference: str, status: str, *, now: dt.datetime
 ) -> None:
-    """Accepts, advances or closes casework; mirrors the case's own status (committed)."""
+    """Accepts, advances or closes casework; mirrors the case's own status (the caller's unit of
+    work commits it)."""
     if status not in CASEWORK_STATUSES:
         raise QueueError(f"status must be one of {', '.join(CASEWORK_STATUSES)}")
     row = _case_row(session, reference)
@@ -438,11 +440,10 @@ def set_casework_status(
     if status == "closed":
         work.closed_at = now
         row.status = "closed"
-    session.commit()
 
 
 def set_callback_status(session: Session, task_id: int, status: str, *, now: dt.datetime) -> None:
-    """Marks a callback done or cancelled (committed)."""
+    """Marks a callback done or cancelled (the caller's unit of work commits it)."""
     if status not in ("open", "done", "cancelled"):
         raise QueueError("status must be open, done or cancelled")
     task = session.get(CallbackTask, task_id)
@@ -450,4 +451,3 @@ def set_callback_status(session: Session, task_id: int, status: str, *, now: dt.
         raise QueueError("no such callback")
     task.status = status
     task.done_at = None if status == "open" else now
-    session.commit()
