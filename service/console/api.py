@@ -1,8 +1,9 @@
 """JSON API of the console (``/api/...``), the login/logout endpoints and the WebSocket.
 
 Every handler runs behind :func:`service.console.security.guard` (session, CSRF, Origin); role
-checks are per handler. Case data is read only through :func:`_case_for`, which checks access and
-writes the audit row, so no view of a case goes unrecorded. Handlers raise their errors
+checks are per handler. Each handler's store work is one unit of work (``ConsoleState.run``); a
+change or read worth recording runs through ``ConsoleState.audited``, which writes its audit row in
+that same unit of work, so no change is committed without its row. Handlers raise their errors
 (:class:`NotFound`, :class:`BadRequest`, the domain errors): the middleware
 :func:`service.console.errors.errors` answers them all in the one JSON shape.
 """
@@ -20,6 +21,7 @@ from bot.handoff import accounts, live, queue
 from bot.handoff.accounts import User
 from bot.handoff.caselist import CHANNEL_NAMES, language_name
 from bot.handoff.hours import hours_as_dict, save_hours
+from bot.store.audit import Audit
 from bot.store.handoff_models import ConsoleUser
 from bot.store.references import normalise_reference
 from service.console import pages
@@ -79,10 +81,10 @@ async def login_post(request: web.Request) -> web.StreamResponse:
         )
     now = state.now()
     config = state.config
-    state.open_store()
-    keys = accounts.attempt_keys(email, client_address(request), state.keyring)  # type: ignore[arg-type]
+    keys = accounts.attempt_keys(email, client_address(request), state.keyring)
 
-    def check(session: Any) -> User | dt.timedelta | None:
+    def check(session: Any) -> tuple[User, str] | dt.timedelta | None:
+        """The user and their new session's token; the wait still due; or None (refused)."""
         wait = accounts.login_delay(
             session, keys, now=now, limit=config.login_limit, window=config.login_window
         )
@@ -91,12 +93,15 @@ async def login_post(request: web.Request) -> web.StreamResponse:
         user = accounts.authenticate(session, email, password)
         if user is None:
             accounts.record_failure(session, keys, now=now, window=config.login_window)
-            accounts.audit(session, None, "login.failed", now=now)
-        else:
-            accounts.audit(session, user.id, "login", now=now)
-        return user
+            return None
+        return user, accounts.start_session(session, user, now=now, ttl=config.session_ttl)
 
-    result = await state.run(check)
+    def recorded(result: tuple[User, str] | dt.timedelta | None) -> Audit | None:
+        if isinstance(result, dt.timedelta):
+            return None  # not even tried: nothing to record
+        return Audit(None, "login.failed") if result is None else Audit(result[0].id, "login")
+
+    result = await state.audited(recorded, check, now=now)
     if isinstance(result, dt.timedelta):
         logger.warning("Login delayed after repeated failures from one client")
         seconds = max(1, math.ceil(result.total_seconds()))
@@ -107,12 +112,9 @@ async def login_post(request: web.Request) -> web.StreamResponse:
             status=429,
             headers={"Retry-After": str(seconds)},
         )
-    if not isinstance(result, User):
+    if result is None:
         return await pages.login_page(request, error="Wrong e-mail or password.", status=401)
-    user = result
-    token = await state.run(
-        lambda s: accounts.start_session(s, user, now=now, ttl=config.session_ttl)
-    )
+    _user, token = result
     response = web.HTTPFound("/console")
     set_cookie(
         request, response, SESSION_COOKIE, token, max_age=int(config.session_ttl.total_seconds())
@@ -159,8 +161,7 @@ async def queue_view(request: web.Request) -> web.Response:
     await sync(state)
 
     def view(session: Any) -> dict[str, Any]:
-        result = queue.queue_view(session, state.keyring, user, now=now)  # type: ignore[arg-type]
-        accounts.audit(session, user.id, "queue.view", now=now)
+        result = queue.queue_view(session, state.keyring, user, now=now)
         names = {p.id: p.name for p in state.partners}
         for item in result.get("casework", []):  # the partner by name, for every role
             item["partner_name"] = names.get(item.get("partner_id") or "")
@@ -168,7 +169,7 @@ async def queue_view(request: web.Request) -> web.Response:
             item["language_name"] = language_name(item.get("language") or "")
         return result
 
-    return web.json_response(await state.run(view))
+    return web.json_response(await state.audited(Audit(user.id, "queue.view"), view, now=now))
 
 
 async def sync(state: Any) -> None:
@@ -195,8 +196,7 @@ async def _allowed(request: web.Request, reference: str) -> User:
     user = current_user(request)
     await sync(state)  # a new case joins its partner's queue before access is decided
     if not await state.run(lambda s: queue.can_see_case(s, user, reference)):
-        now = state.now()
-        await state.run(lambda s: accounts.audit(s, user.id, "case.denied", reference, now=now))
+        await state.audited(Audit(user.id, "case.denied", reference))
         raise NotFound("no such case")
     return user
 
@@ -209,11 +209,9 @@ async def case_view(request: web.Request) -> web.Response:
     now = state.now()
 
     def view(session: Any) -> dict[str, Any] | None:
-        record = queue.case_record(session, state.keyring, reference, now=now)  # type: ignore[arg-type]
-        accounts.audit(session, user.id, "case.view", reference, now=now)
-        return record
+        return queue.case_record(session, state.keyring, reference, now=now)
 
-    record = await state.run(view)
+    record = await state.audited(Audit(user.id, "case.view", reference), view, now=now)
     if record is None:
         raise NotFound("no such case")
     return web.json_response(record)
@@ -228,10 +226,9 @@ async def case_note(request: web.Request) -> web.Response:
     now = state.now()
 
     def work(session: Any) -> None:
-        queue.add_note(session, state.keyring, user, reference, text, now=now)  # type: ignore[arg-type]
-        accounts.audit(session, user.id, "case.note", reference, now=now)
+        queue.add_note(session, state.keyring, user, reference, text, now=now)
 
-    await state.run(work)
+    await state.audited(Audit(user.id, "case.note", reference), work, now=now)
     return web.json_response({"ok": True}, status=201)
 
 
@@ -263,9 +260,10 @@ async def case_attempt(request: web.Request) -> web.Response:
 
     def work(session: Any) -> None:
         queue.record_attempt(session, user, reference, outcome, now=now)
-        accounts.audit(session, user.id, "case.attempt", reference, {"outcome": outcome}, now=now)
 
-    await state.run(work)
+    await state.audited(
+        Audit(user.id, "case.attempt", reference, {"outcome": outcome}), work, now=now
+    )
     return web.json_response({"ok": True}, status=201)
 
 
@@ -279,9 +277,8 @@ async def case_status(request: web.Request) -> web.Response:
 
     def work(session: Any) -> None:
         queue.set_casework_status(session, user, reference, status, now=now)
-        accounts.audit(session, user.id, "case.status", reference, {"status": status}, now=now)
 
-    await state.run(work)
+    await state.audited(Audit(user.id, "case.status", reference, {"status": status}), work, now=now)
     return web.json_response({"ok": True})
 
 
@@ -296,11 +293,9 @@ async def callback_status(request: web.Request) -> web.Response:
 
     def work(session: Any) -> None:
         queue.set_callback_status(session, task_id, status, now=now)
-        accounts.audit(
-            session, user.id, "callback.status", f"callback-{task_id}", {"status": status}, now=now
-        )
 
-    await state.run(work)
+    record = Audit(user.id, "callback.status", f"callback-{task_id}", {"status": status})
+    await state.audited(record, work, now=now)
     return web.json_response({"ok": True})
 
 
@@ -459,7 +454,7 @@ async def admin_user_create(request: web.Request) -> web.Response:
         raise BadRequest("organisation must be a partner id from the directory")
 
     def work(session: Any) -> User:
-        user = accounts.create_user(
+        return accounts.create_user(
             session,
             email=str(body.get("email") or ""),
             password=str(body.get("password") or ""),
@@ -467,12 +462,11 @@ async def admin_user_create(request: web.Request) -> web.Response:
             organisation=organisation,
             languages=[str(x) for x in body.get("languages") or []],
         )
-        accounts.audit(
-            session, admin.id, "admin.user_create", f"user-{user.id}", {"role": user.role}, now=now
-        )
-        return user
 
-    user = await state.run(work)
+    def recorded(user: User) -> Audit:
+        return Audit(admin.id, "admin.user_create", f"user-{user.id}", {"role": user.role})
+
+    user = await state.audited(recorded, work, now=now)
     return web.json_response(user.as_dict(), status=201)
 
 
@@ -486,13 +480,11 @@ async def admin_user_active(request: web.Request) -> web.Response:
     now = state.now()
 
     def work(session: Any) -> bool:
-        done = accounts.set_active(session, user_id, active)
-        accounts.audit(
-            session, admin.id, "admin.user_active", f"user-{user_id}", {"active": active}, now=now
-        )
-        return done
+        return accounts.set_active(session, user_id, active)
 
-    if not await state.run(work):
+    # Recorded even for an unknown id (the admin's attempt is worth knowing about).
+    record = Audit(admin.id, "admin.user_active", f"user-{user_id}", {"active": active})
+    if not await state.audited(record, work, now=now):
         raise NotFound("no such account")
     return web.json_response({"ok": True})
 
@@ -535,14 +527,11 @@ async def admin_hours_save(request: web.Request) -> web.Response:
             region=region,
             closures=closures,
             user_id=admin.id,
-            commit=False,
         )
-        accounts.audit(session, admin.id, "admin.hours", None, now=now, commit=False)
-        session.commit()
         return hours_as_dict(session, now)
 
     try:
-        return web.json_response(await state.run(work))
+        return web.json_response(await state.audited(Audit(admin.id, "admin.hours"), work, now=now))
     except ValueError as exc:  # save_hours says what is wrong in a plain ValueError
         raise BadRequest(str(exc)) from None
 

@@ -6,6 +6,9 @@ operator socket when it changes, and forwards the person's new messages of each 
 its operator. Person → operator comes from a :class:`bot.handoff.rasa.Transcript` (tracker polling
 by default; an event-broker reader can replace it). Operator → person goes through Rasa
 (:class:`bot.handoff.rasa.RasaClient`). Message text is forwarded, never logged.
+
+Each handoff step's store work is one unit of work with its audit row (``ConsoleState.audited``):
+accepting a chat and its ``live.accept`` row are committed together, or neither.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.handoff import accounts, canned, live
+from bot.handoff import canned, live
 from bot.handoff import responses as said
 from bot.handoff.accounts import User
 from bot.handoff.caselist import CHANNEL_NAMES, language_name
 from bot.handoff.queue import live_queue
 from bot.handoff.rasa import Line, RasaError
+from bot.store.audit import Audit
 from service.console.state import ConsoleState
 
 logger = logging.getLogger(__name__)
@@ -213,15 +217,22 @@ class Hub:
     async def accept(self, user: User, request_id: int) -> None:
         """The operator takes a waiting chat: the bot pauses and the person is told."""
         now = self.state.now()
-        if not await self.state.run(lambda s: live.accept(s, request_id, user.id, now=now)):
-            raise HandoffError("this chat is no longer waiting")
-        request = await self.state.run(lambda s: live.get_request(s, request_id))
+
+        def take(session: Any) -> Any:
+            if not live.accept(session, request_id, user.id, now=now):
+                return None
+            return live.get_request(session, request_id)
+
+        request = await self.state.audited(
+            lambda taken: _chat_audit(user, "live.accept", request_id) if taken else None,
+            take,
+            now=now,
+        )
         if request is None:
-            raise HandoffError("no such chat")
+            raise HandoffError("this chat is no longer waiting")
         # Tracker timestamps are real time, even when the fake clock moves opening hours.
         self._seen[request_id] = time.time()
         self._looked[request_id] = time.time()
-        await self._audit(user, "live.accept", request_id)
         rasa = self._rasa()
         try:
             await rasa.pause(request.conversation_id)
@@ -271,10 +282,7 @@ class Hub:
             await self._rasa().send_operator_message(request.conversation_id, text)
         except (RasaError, OSError) as exc:
             raise HandoffError("the message could not be delivered") from exc
-        now = self.state.now()
-        await self.state.run(
-            lambda s: accounts.audit(s, user.id, action, f"chat-{request_id}", detail, now=now)
-        )
+        await self.state.audited(Audit(user.id, action, f"chat-{request_id}", detail))
         # ``_seen`` stays: a line the person sent just before this reply is still forwarded.
         at = time.time()
         # Replying means the operator has read what came before.
@@ -311,9 +319,12 @@ class Hub:
         """
         request = await self._own_active(user, request_id)
         now = self.state.now()
-        if not await self.state.run(lambda s: live.finish(s, request_id, how, now=now)):
+        if not await self.state.audited(
+            lambda done: _chat_audit(user, f"live.{how}", request_id) if done else None,
+            lambda s: live.finish(s, request_id, how, now=now),
+            now=now,
+        ):
             raise HandoffError("this chat is not active")
-        await self._audit(user, f"live.{how}", request_id)
         rasa = self._rasa()
         try:
             if how == "closed":
@@ -334,7 +345,7 @@ class Hub:
             raise HandoffError("no such chat")
         if request.operator_id not in (None, user.id) and user.role != "admin":
             raise HandoffError("another operator has this chat")
-        await self._audit(user, "live.view", request_id)
+        await self.state.audited(_chat_audit(user, "live.view", request_id))
         if self.state.transcript is None:
             return []
         try:
@@ -378,11 +389,10 @@ class Hub:
             raise HandoffError("the assistant is not reachable")
         return self.state.rasa
 
-    async def _audit(self, user: User, action: str, request_id: int) -> None:
-        now = self.state.now()
-        await self.state.run(
-            lambda s: accounts.audit(s, user.id, action, f"chat-{request_id}", now=now)
-        )
+
+def _chat_audit(user: User, action: str, request_id: int) -> Audit:
+    """The audit row of a step on one live chat (its id, never its words)."""
+    return Audit(user.id, action, f"chat-{request_id}")
 
 
 def _get_request(session: Any, *, request_id: int) -> Any:

@@ -1,4 +1,5 @@
-"""The console's shared state (one per application) and running store work off the event loop."""
+"""The console's shared state (one per application): its store, and each request's store work
+as one unit of work, off the event loop."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, overload
 
 from aiohttp import web
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.crypto import Keyring
 from bot.handoff import clock
@@ -19,6 +20,8 @@ from bot.handoff.partners import Partner
 from bot.handoff.rasa import RasaClient, Transcript
 from bot.hours import OpeningHours
 from bot.settings import Settings
+from bot.store.audit import Recorded, audited
+from bot.store.uow import Store
 from service.console.config import ConsoleConfig
 
 T = TypeVar("T")
@@ -28,40 +31,50 @@ T = TypeVar("T")
 class ConsoleState:
     """Everything the console's handlers share.
 
-    The store is opened lazily (first use), so building the app does no I/O; the Rasa client and
-    the background loop exist only while the app runs (``cleanup_ctx``).
+    The store is one :class:`bot.store.uow.Store` made from ``store_settings`` (no I/O: its engine
+    and keyring open on first use, so building the app creates no database file); the Rasa client
+    and the background loop exist only while the app runs (``cleanup_ctx``).
+
+    Every handler's store work is one unit of work: :meth:`run` (commits when the work returns,
+    rolls back if it raises), and a change worth recording goes through :meth:`audited`, which
+    writes its audit row in that same unit of work. Handlers never commit and never write an
+    audit row themselves.
     """
 
     config: ConsoleConfig
     store_settings: Settings
     partners: list[Partner]
-    sessions: Any = None
-    keyring: Keyring | None = None
+    store: Store = field(init=False)
     rasa: RasaClient | None = None
     transcript: Transcript | None = None
     hub: Any = None
     env: dict[str, str] | None = None
-    _engine: Any = field(default=None, repr=False)
+    _opened: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.store = Store(self.store_settings)
 
     def open_store(self) -> None:
-        """Creates the engine, session factory and keyring once."""
-        if self.sessions is not None:
-            return
-        from bot.store.db import make_engine, make_session_factory
+        """Opens the store (engine, session factory, keyring) on the console's first use."""
+        if not self._opened:
+            self.store.sessions  # noqa: B018 - creates the engine and the session factory
+            self.store.keyring  # noqa: B018 - loads the key file once
+            self._opened = True
 
-        self._engine = make_engine(
-            self.store_settings.database_url,
-            busy_timeout_s=self.store_settings.sqlite_busy_timeout_s,
-        )
-        self.sessions = make_session_factory(self._engine)
-        if self.keyring is None:
-            self.keyring = Keyring.load(self.store_settings)
+    @property
+    def sessions(self) -> sessionmaker | None:
+        """The store's session factory once the store is open, else None (nothing opened yet)."""
+        return self.store.sessions if self._opened else None
+
+    @property
+    def keyring(self) -> Keyring:
+        """The store's keyring."""
+        return self.store.keyring
 
     def close_store(self) -> None:
-        """Disposes of the engine."""
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine, self.sessions = None, None
+        """Disposes of the engine's connections."""
+        self.store.dispose()
+        self._opened = False
 
     def now(self) -> dt.datetime:
         """The current time (fake clock honoured only with ALLOW_FAKE_CLOCK=1)."""
@@ -72,15 +85,44 @@ class ConsoleState:
         return load_hours(session)
 
     async def run(self, work: Callable[[Session], T]) -> T:
-        """Runs ``work(session)`` with a fresh session in a worker thread (argon2 and SQLite block)."""
+        """Runs ``work(session)`` as one unit of work in a worker thread (argon2 and SQLite block):
+        committed when it returns, rolled back if it raises."""
         self.open_store()
-        factory = self.sessions
+        store = self.store
 
         def call() -> T:
-            with factory() as session:
+            with store.unit_of_work() as session:
                 return work(session)
 
         return await asyncio.get_running_loop().run_in_executor(None, functools.partial(call))
+
+    @overload
+    async def audited(
+        self, record: Recorded, work: Callable[[Session], T], *, now: dt.datetime | None = None
+    ) -> T: ...
+
+    @overload
+    async def audited(
+        self, record: Recorded, work: None = None, *, now: dt.datetime | None = None
+    ) -> None: ...
+
+    async def audited(
+        self,
+        record: Recorded,
+        work: Callable[[Session], Any] | None = None,
+        *,
+        now: dt.datetime | None = None,
+    ) -> Any:
+        """Runs ``work`` and writes its audit row in one unit of work (:func:`bot.store.audit.audited`):
+        both are committed, or neither. Without ``work``, only the row (an audited read or refusal).
+
+        Args:
+            record: The row (:class:`bot.store.audit.Audit`), or a function of the work's result
+                giving it, or None when the work changed nothing worth recording.
+            work: The change, ``work(session) -> result``.
+            now: The row's time: the one the handler gave the change (default: the clock's).
+        """
+        return await self.run(audited(record, work, now=now or self.now()))
 
 
 CONSOLE_KEY: Final = web.AppKey("console", ConsoleState)

@@ -33,6 +33,7 @@ from bot.handoff.hours import (
     set_override,
 )
 from bot.hours import LONDON
+from bot.store.audit import Audit
 from bot.store.handoff_models import ServiceClosure
 from service.console import audit_words, fmt
 from service.console.pages import page
@@ -267,19 +268,10 @@ async def post_override(request: web.Request) -> web.StreamResponse:
 
     def work(session: Any) -> None:
         set_override(session, mode=mode, until=until, user_id=admin.id, now=now)
-        accounts.audit(
-            session,
-            admin.id,
-            "admin.hours_override",
-            None,
-            {"mode": mode, "until": until.astimezone(dt.timezone.utc).isoformat()},
-            now=now,
-            commit=False,
-        )
-        session.commit()
 
+    detail = {"mode": mode, "until": until.astimezone(dt.timezone.utc).isoformat()}
     try:
-        await state.run(work)
+        await state.audited(Audit(admin.id, "admin.hours_override", None, detail), work, now=now)
     except ValueError as exc:
         message = {
             "choose open or closed": "Please choose open or closed.",
@@ -297,14 +289,11 @@ async def post_override_clear(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
     now = state.now()
 
-    def work(session: Any) -> None:
-        if clear_override(session):
-            accounts.audit(
-                session, admin.id, "admin.hours_override_clear", None, now=now, commit=False
-            )
-        session.commit()
-
-    await state.run(work)
+    await state.audited(
+        lambda cleared: Audit(admin.id, "admin.hours_override_clear") if cleared else None,
+        clear_override,
+        now=now,
+    )
     raise _done("override-cleared")
 
 
@@ -379,13 +368,10 @@ async def post_hours(request: web.Request) -> web.StreamResponse:
             region=entered_form["region"],
             closures=closures,
             user_id=admin.id,
-            commit=False,
         )
-        accounts.audit(session, admin.id, "admin.hours", None, now=now, commit=False)
-        session.commit()
 
     try:
-        await state.run(work)
+        await state.audited(Audit(admin.id, "admin.hours"), work, now=now)
     except ValueError as exc:
         return await _show(
             request,
@@ -419,8 +405,8 @@ async def post_user(request: web.Request) -> web.StreamResponse:
         )
     now = state.now()
 
-    def work(session: Any) -> None:
-        user = accounts.create_user(
+    def work(session: Any) -> accounts.User:
+        return accounts.create_user(
             session,
             email=entered["email"],
             password=str(form.get("password") or ""),
@@ -428,12 +414,12 @@ async def post_user(request: web.Request) -> web.StreamResponse:
             organisation=entered["organisation"] or None,
             languages=entered["languages"],
         )
-        accounts.audit(
-            session, admin.id, "admin.user_create", f"user-{user.id}", {"role": user.role}, now=now
-        )
+
+    def recorded(user: accounts.User) -> Audit:
+        return Audit(admin.id, "admin.user_create", f"user-{user.id}", {"role": user.role})
 
     try:
-        await state.run(work)
+        await state.audited(recorded, work, now=now)
     except AccountError as exc:
         message = str(exc)
         return await _show(
@@ -457,20 +443,16 @@ async def post_user_active(request: web.Request) -> web.StreamResponse:
     active = str((await _form(request)).get("active") or "") == "1"
     now = state.now()
 
-    def work(session: Any) -> bool:
-        done = accounts.set_active(session, user_id, active)
-        if done:
-            accounts.audit(
-                session,
-                admin.id,
-                "admin.user_active",
-                f"user-{user_id}",
-                {"active": active},
-                now=now,
-            )
-        return done
+    def recorded(done: bool) -> Audit | None:
+        return (
+            Audit(admin.id, "admin.user_active", f"user-{user_id}", {"active": active})
+            if done
+            else None
+        )
 
-    if not await state.run(work):
+    if not await state.audited(
+        recorded, lambda s: accounts.set_active(s, user_id, active), now=now
+    ):
         raise web.HTTPNotFound(text="There is no such account.")
     raise _done("enabled" if active else "disabled")
 

@@ -16,10 +16,11 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.handoff import accounts, queue
+from bot.handoff import queue
 from bot.handoff.accounts import User
 from bot.handoff.casefile import attempt_choices, load_casefile, status_choices
 from bot.handoff.queue import QueueError
+from bot.store.audit import Audit
 from bot.store.references import normalise_reference
 from service.console.api import sync
 from service.console.pages import page
@@ -57,8 +58,7 @@ async def _visible(request: web.Request) -> tuple[str, User] | None:
         return None
     await sync(state)  # a new case joins its partner's queue before access is decided
     if not await state.run(lambda s: queue.can_see_case(s, user, reference)):
-        now = state.now()
-        await state.run(lambda s: accounts.audit(s, user.id, "case.denied", reference, now=now))
+        await state.audited(Audit(user.id, "case.denied", reference))
         return None
     return reference, user
 
@@ -74,11 +74,9 @@ async def case_page(request: web.Request) -> web.Response:
     partners = state.partners
 
     def read(session: Any) -> Any:
-        casefile = load_casefile(session, state.keyring, reference, now=now, partners=partners)  # type: ignore[arg-type]
-        accounts.audit(session, user.id, "case.view", reference, now=now)
-        return casefile
+        return load_casefile(session, state.keyring, reference, now=now, partners=partners)
 
-    casefile = await state.run(read)
+    casefile = await state.audited(Audit(user.id, "case.view", reference), read, now=now)
     if casefile is None:
         return _missing(request)
     done = DONE.get(request.query.get("done", ""))
@@ -112,15 +110,17 @@ async def _form(request: web.Request) -> dict[str, str]:
     return {k: str(v) for k, v in form.items() if isinstance(v, str)}
 
 
-#: ``change(session, user, reference, value, now)``: one case form's change and its audit row.
-CaseChange = Callable[[Any, Any, str, str, dt.datetime], None]
+#: ``change(session, user, reference, value, now)``: one case form's change.
+CaseChange = Callable[[Any, User, str, str, dt.datetime], None]
+#: ``record(user, reference, value)``: the audit row of that change.
+CaseRecord = Callable[[User, str, str], Audit]
 
 
 async def _change(
-    request: web.Request, name: str, field: str, change: CaseChange
+    request: web.Request, name: str, field: str, change: CaseChange, record: CaseRecord
 ) -> web.StreamResponse:
     """What every case form does: the case must be one this user may see; the change and its
-    audit row run in one store call; back to the case page with a kind message either way."""
+    audit row are one unit of work; back to the case page with a kind message either way."""
     state = state_of(request)
     found = await _visible(request)
     if found is None:
@@ -129,7 +129,11 @@ async def _change(
     value = (await _form(request)).get(field, "")
     now = state.now()
     try:
-        await state.run(lambda session: change(session, user, reference, value, now))
+        await state.audited(
+            record(user, reference, value),
+            lambda session: change(session, user, reference, value, now),
+            now=now,
+        )
     except QueueError:
         raise _back(reference, problem=name) from None
     raise _back(reference, done=name)
@@ -138,32 +142,38 @@ async def _change(
 async def post_attempt(request: web.Request) -> web.StreamResponse:
     """POST …/attempt: records a contact attempt (audited ``case.attempt``)."""
 
-    def change(session: Any, user: Any, reference: str, outcome: str, now: dt.datetime) -> None:
+    def change(session: Any, user: User, reference: str, outcome: str, now: dt.datetime) -> None:
         queue.record_attempt(session, user, reference, outcome, now=now)
-        accounts.audit(session, user.id, "case.attempt", reference, {"outcome": outcome}, now=now)
 
-    return await _change(request, "attempt", "outcome", change)
+    def record(user: User, reference: str, outcome: str) -> Audit:
+        return Audit(user.id, "case.attempt", reference, {"outcome": outcome})
+
+    return await _change(request, "attempt", "outcome", change, record)
 
 
 async def post_note(request: web.Request) -> web.StreamResponse:
     """POST …/note: adds an encrypted note (audited ``case.note``)."""
     keyring = state_of(request).keyring
 
-    def change(session: Any, user: Any, reference: str, text: str, now: dt.datetime) -> None:
-        queue.add_note(session, keyring, user, reference, text, now=now)  # type: ignore[arg-type]
-        accounts.audit(session, user.id, "case.note", reference, now=now)
+    def change(session: Any, user: User, reference: str, text: str, now: dt.datetime) -> None:
+        queue.add_note(session, keyring, user, reference, text, now=now)
 
-    return await _change(request, "note", "text", change)
+    def record(user: User, reference: str, _text: str) -> Audit:
+        return Audit(user.id, "case.note", reference)  # never the note's words
+
+    return await _change(request, "note", "text", change, record)
 
 
 async def post_status(request: web.Request) -> web.StreamResponse:
     """POST …/status: accepts, advances or closes the casework (audited ``case.status``)."""
 
-    def change(session: Any, user: Any, reference: str, status: str, now: dt.datetime) -> None:
+    def change(session: Any, user: User, reference: str, status: str, now: dt.datetime) -> None:
         queue.set_casework_status(session, user, reference, status, now=now)
-        accounts.audit(session, user.id, "case.status", reference, {"status": status}, now=now)
 
-    return await _change(request, "status", "status", change)
+    def record(user: User, reference: str, status: str) -> Audit:
+        return Audit(user.id, "case.status", reference, {"status": status})
+
+    return await _change(request, "status", "status", change, record)
 
 
 async def post_unlock(request: web.Request) -> web.StreamResponse:

@@ -14,8 +14,9 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.handoff import accounts, caselist
+from bot.handoff import caselist
 from bot.handoff.caselist import CaseFilters, CasePage
+from bot.store.audit import Audit
 from service.console.api import sync
 from service.console.pages import page
 from service.console.security import current_user
@@ -33,12 +34,13 @@ async def _list(request: web.Request, filters: CaseFilters) -> CasePage:
     now = state.now()
 
     def work(session: Any) -> CasePage:
-        result = caselist.list_cases(session, user, filters, now=now)
-        detail = {**filters.audit_detail(), "page": result.page, "shown": len(result.rows)}
-        accounts.audit(session, user.id, "cases.list", None, detail, now=now)
-        return result
+        return caselist.list_cases(session, user, filters, now=now)
 
-    return await state.run(work)
+    def recorded(result: CasePage) -> Audit:
+        detail = {**filters.audit_detail(), "page": result.page, "shown": len(result.rows)}
+        return Audit(user.id, "cases.list", None, detail)
+
+    return await state.audited(recorded, work, now=now)
 
 
 def _link(filters: CaseFilters, page_number: int) -> str:
