@@ -26,9 +26,9 @@ def store(
 ) -> Iterator[Any]:
     monkeypatch.setenv("VAR_DIR", str(settings.var_dir))
     monkeypatch.setenv("ALLOW_FAKE_CLOCK", "1")
-    people._store.cache_clear()
+    # The actions open this process's store (bot.store.uow.process_store) from the environment
+    # on first use; the suite's autouse fixture closes it after every test.
     yield session_factory
-    people._store.cache_clear()
 
 
 def tracker(sender: str = "web-sid-1", **slots: Any) -> Tracker:
@@ -134,12 +134,9 @@ def _outside_report(sender: str, text: str, channel: str = "socketio", **slots: 
 
 @pytest.fixture
 def case_store(store: Any) -> Iterator[Any]:
-    """The action server's own case-store handle, on the test store."""
-    import actions.store as action_store
-
-    action_store._store.cache_clear()
+    """The action server's own case-store handle, on the test store (this process's store, made
+    from the environment the ``store`` fixture set)."""
     yield store
-    action_store._store.cache_clear()
 
 
 async def test_back_to_the_assistant_outside_a_report_leaves_the_queue(

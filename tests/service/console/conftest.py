@@ -1,21 +1,27 @@
 """Fixtures of the console tests: a migrated temporary store, accounts, a fake Rasa server, and
-a logged-in test client factory. Everything runs on loopback with invented data."""
+a logged-in test client factory. Everything runs on loopback with invented data.
+
+``with session_factory() as session:`` is one unit of work here (committed when the block ends):
+the console's domain functions never commit, like the console's own handlers' work."""
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.orm import Session
 
 from bot.crypto import Keyring
 from bot.handoff.accounts import create_user
 from bot.settings import Settings
+from bot.store.uow import Store
 from service.app import create_app
 from service.console.config import ConsoleConfig
 from service.console.state import CONSOLE_KEY, ConsoleState
@@ -102,6 +108,24 @@ async def fake_rasa(aiohttp_server: Any) -> tuple[FakeRasa, TestServer]:
 
 
 @pytest.fixture
+def temp_store(settings: Settings, keyring: Keyring) -> Iterator[Store]:
+    """A :class:`Store` on a migrated, empty case store in the temporary folder (test keyring)."""
+    from bot.store.db import upgrade
+
+    upgrade(settings.database_url)
+    store = Store(settings, keyring=keyring)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def session_factory(temp_store: Store) -> Callable[[], AbstractContextManager[Session]]:
+    """One unit of work per ``with session_factory() as session:`` block: committed when the
+    block ends, rolled back if it raises (the console's domain functions never commit)."""
+    return temp_store.unit_of_work
+
+
+@pytest.fixture
 def store_settings(settings: Settings, session_factory: Any) -> Settings:
     """The migrated temporary store (session_factory ran the migrations)."""
     return settings
@@ -140,7 +164,7 @@ def make_console(
             exit_url="/neutral", rasa_url=str(server.make_url("")).rstrip("/")
         )
         app = create_app(settings, ConsoleConfig(**values), store_settings)
-        app[CONSOLE_KEY].keyring = keyring
+        app[CONSOLE_KEY].store = Store(store_settings, keyring=keyring)
         return await aiohttp_client(app)
 
     return make
