@@ -39,10 +39,9 @@ def _now() -> datetime:
 
 def access_store() -> SqlAccessStore:
     """The case store as the access engine sees it."""
-    from actions.store import store
+    from actions.store import case_store
 
-    _settings, sessions, keyring = store()
-    return SqlAccessStore(sessions, keyring, _now)
+    return SqlAccessStore(case_store(), _now)
 
 
 def _context(tracker: Tracker, domain: DomainDict) -> engine.Context:

@@ -17,7 +17,6 @@ else from the environment.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 from typing import Any
 
@@ -28,6 +27,7 @@ from rasa_sdk.types import DomainDict
 
 from actions._common import channel_of, language_of
 from actions.asks import ASK_ACTIONS
+from actions.store import case_store
 from bot.datefmt import DAY, format_moment
 from bot.handoff import clock
 from bot.handoff import responses as said
@@ -38,24 +38,12 @@ logger = logging.getLogger(__name__)
 Responses = list[tuple[str, dict[str, Any]]]
 
 
-@functools.lru_cache(maxsize=1)
-def _store() -> Any:
-    """Session factory of the case store, opened once on first use."""
-    from bot.settings import Settings
-    from bot.store.db import make_engine, make_session_factory
-
-    settings = Settings.from_env()
-    return make_session_factory(
-        make_engine(settings.database_url, busy_timeout_s=settings.sqlite_busy_timeout_s)
-    )
-
-
 def opening_hours() -> OpeningHours:
     """Opening hours in force: the admin's (store), else the environment's."""
     from bot.handoff.hours import load_hours
 
     try:
-        with _store()() as session:
+        with case_store().reading() as session:
             return load_hours(session)
     except Exception:  # the store is unreachable or not migrated: the environment still knows
         logger.warning("Opening hours not readable from the store; using the environment's")
@@ -95,7 +83,7 @@ def human_responses(
     hours = opening_hours()
     if hours.is_open(now):
         try:
-            with _store()() as session:
+            with case_store().unit_of_work() as session:
                 if live.operators_online(session, now=now) > 0:
                     place = live.enqueue(
                         session,
@@ -118,7 +106,7 @@ def leave_responses(tracker: Tracker) -> Responses:
     from bot.handoff import live
 
     try:
-        with _store()() as session:
+        with case_store().unit_of_work() as session:
             live.leave(session, tracker.sender_id, now=clock.now())
     except Exception:
         logger.exception("Could not leave the live queue")

@@ -1,34 +1,38 @@
-"""The action server's connection to the case store, opened once on first use."""
+"""The action server's case store: this process's one :class:`~bot.store.uow.Store`.
+
+Every action reaches the case store through :func:`bot.store.uow.process_store` (made from the
+environment on first use, with its SQLite busy timeout), one unit of work per change.
+"""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from bot.crypto import Keyring
 from bot.settings import Settings
-from bot.store import db, service
+from bot.store import service
+from bot.store.uow import Store, process_store
 
 
-@functools.lru_cache(maxsize=1)
-def _store() -> tuple[Settings, Any, Keyring]:
-    settings = Settings.from_env()
-    engine = db.make_engine(settings.database_url)
-    return settings, db.make_session_factory(engine), Keyring.load(settings)
+def case_store() -> Store:
+    """The action server's store handle (one engine, session factory and keyring)."""
+    return process_store()
 
 
 def submit(draft: dict[str, Any], *, submission_key: str) -> str:
     """Stores a confirmed report (idempotent by `submission_key`) and returns its reference."""
-    _settings, sessions, keyring = _store()
-    with sessions() as session:
-        result = service.submit_report(session, keyring, draft, submission_key=submission_key)
-        session.commit()
+    store = case_store()
+    with store.unit_of_work() as session:
+        result = service.submit_report(
+            session, store.keyring, draft, submission_key=submission_key
+        )
     return result.reference
 
 
 def store() -> tuple[Settings, Any, Keyring]:
-    """(settings, session factory, keyring) of the case store."""
-    return _store()
+    """(settings, session factory, keyring) of the case store (prefer :func:`case_store`)."""
+    handle = case_store()
+    return handle.settings, handle.sessions, handle.keyring
 
 
 def draft_days() -> int:
@@ -43,11 +47,11 @@ def save_draft(answers: dict[str, Any], secret: str, *, language: str, conversat
     from bot.handoff.clock import now
     from bot.store import person
 
-    _settings, sessions, keyring = _store()
-    with sessions() as session:
+    handle = case_store()
+    with handle.unit_of_work() as session:
         return person.save_draft(
             session,
-            keyring,
+            handle.keyring,
             answers,
             secret,
             language=language,
@@ -64,8 +68,8 @@ def erase_loose_evidence(conversation_key: str) -> int:
     from bot.privacy.common import delete_evidence_rows
     from bot.store.models import Evidence
 
-    settings, sessions, _keyring = _store()
-    with sessions() as session:
+    handle = case_store()
+    with handle.unit_of_work() as session:
         rows = list(
             session.scalars(
                 select(Evidence).where(
@@ -75,6 +79,4 @@ def erase_loose_evidence(conversation_key: str) -> int:
         )
         if not rows:
             return 0
-        count = delete_evidence_rows(session, settings, rows)
-        session.commit()
-        return count
+        return delete_evidence_rows(session, handle.settings, rows)

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.cli_base import CliError
-from bot.cli_base import sessions as _sessions
+from bot.cli_base import store as _store
 from bot.crypto import Keyring, KeyringError
 from bot.settings import Settings, SettingsError
 
@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         settings = Settings.from_env()
-        return int(args.handler(settings, args) or 0)
+        return _run(args, settings)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
     except (SettingsError, KeyringError) as exc:
@@ -66,6 +66,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
     return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    """Runs the command with this process's case store made from ``settings``, closed after it."""
+    from bot.store.uow import Store, use_process_store
+
+    handle = Store(settings)
+    previous = use_process_store(handle)
+    try:
+        return int(args.handler(settings, args) or 0)
+    finally:
+        use_process_store(previous)
+        handle.dispose()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -146,7 +159,7 @@ def _db_revision(settings: Settings, args: argparse.Namespace) -> int:
 def _cases_list(settings: Settings, args: argparse.Namespace) -> int:
     from bot.store.service import list_cases
 
-    with _sessions(settings)() as session:
+    with _store(settings).reading() as session:
         cases = list_cases(session, limit=args.limit)
     if not cases:
         print("No cases.")
@@ -184,9 +197,9 @@ def _cases_show(settings: Settings, args: argparse.Namespace) -> int:
 
     if normalise_reference(args.reference) is None:
         raise CliError(f"{args.reference!r} is not a case reference (expected e.g. ABCD-2345)")
-    keyring = Keyring.load(settings)
-    with _sessions(settings)() as session:
-        case = get_case(session, keyring, args.reference)
+    store = _store(settings)
+    with store.reading() as session:
+        case = get_case(session, store.keyring, args.reference)
     if case is None:
         raise CliError(f"no case with reference {normalise_reference(args.reference)}")
     print(json.dumps(case, ensure_ascii=False, indent=2))
@@ -199,13 +212,13 @@ def _cases_referral_sent(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.store import person
 
-    with _sessions(settings)() as session:
-        try:
+    try:
+        with _store(settings).unit_of_work() as session:
             done = person.mark_police_referral_sent(
                 session, args.reference, now=datetime.now(timezone.utc)
             )
-        except person.AccessError:
-            raise CliError(f"no case with reference {args.reference!r}") from None
+    except person.AccessError:
+        raise CliError(f"no case with reference {args.reference!r}") from None
     if not done:
         raise CliError(
             "this case has no pending police referral (none asked for, withdrawn or sent)"
@@ -221,9 +234,9 @@ def _cases_unlock(settings: Settings, args: argparse.Namespace) -> int:
 
     if normalise_reference(args.reference) is None:
         raise CliError(f"{args.reference!r} is not a case reference (expected e.g. ABCD-2345)")
-    keyring = Keyring.load(settings)
-    with _sessions(settings)() as session:
-        done = person.unlock_reference(session, args.reference, keyring=keyring)
+    store = _store(settings)
+    with store.unit_of_work() as session:
+        done = person.unlock_reference(session, args.reference, keyring=store.keyring)
     if not done:
         raise CliError(
             f"no case or saved draft with reference {normalise_reference(args.reference)}"
@@ -239,11 +252,12 @@ def _keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError(
             "keys come from DATA_KEYS; rotate them where that variable is managed, not here"
         )
-    keyring = Keyring.load(settings)
+    store = _store(settings)
+    keyring = store.keyring
     old_primary = keyring.primary_key_id
     new_primary = keyring.rotate()
     keyring.save()  # first: a crash below leaves data readable with the old or the new key
-    with _sessions(settings)() as session:
+    with store.unit_of_work() as session:
         stats = reencrypt_all(session, keyring, settings)
     from bot.privacy.maintenance import reencrypt_tracker
 

@@ -1,4 +1,4 @@
-"""What every ``python -m bot.cli`` command group shares: the one-line error and the store sessions.
+"""What every ``python -m bot.cli`` command group shares: the one-line error and the case store.
 
 A module of its own so the command groups (:mod:`bot.privacy.cli`) import it rather than
 :mod:`bot.cli`, which registers them: no import circle, and under ``python -m bot.cli`` (where
@@ -11,19 +11,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import sessionmaker
-
     from bot.settings import Settings
+    from bot.store.uow import Store
 
 
 class CliError(Exception):
     """An expected failure, reported to the operator as one line."""
 
 
-def sessions(settings: Settings) -> sessionmaker:
-    """A session factory on the configured case store (with its SQLite busy timeout)."""
-    from bot.store.db import make_engine, make_session_factory
+def store(settings: Settings) -> Store:
+    """The command's case store: the process's one :class:`~bot.store.uow.Store` (which
+    :func:`bot.cli.main` makes from ``settings`` for the command and closes after it)."""
+    from bot.store.uow import process_store
 
-    return make_session_factory(
-        make_engine(settings.database_url, busy_timeout_s=settings.sqlite_busy_timeout_s)
-    )
+    return process_store(settings)

@@ -15,6 +15,7 @@ import getpass
 import sys
 from typing import Any
 
+from bot.cli_base import store
 from bot.settings import Settings
 
 
@@ -54,14 +55,6 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
-def _sessions(settings: Settings) -> Any:
-    from bot.store.db import make_engine, make_session_factory
-
-    return make_session_factory(
-        make_engine(settings.database_url, busy_timeout_s=settings.sqlite_busy_timeout_s)
-    )
-
-
 def _fail(error: Exception) -> int:
     """Reports an expected problem as one line on stderr (like bot.cli) and returns status 1.
 
@@ -78,7 +71,7 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
     try:
         password = _read_password(args.password_stdin)
         languages = [x.strip() for x in args.languages.split(",") if x.strip()]
-        with _sessions(settings)() as session:
+        with store(settings).unit_of_work() as session:
             user = create_user(
                 session,
                 email=args.email,
@@ -96,7 +89,7 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
 def _list(settings: Settings, args: argparse.Namespace) -> int:
     from bot.handoff.accounts import list_users
 
-    with _sessions(settings)() as session:
+    with store(settings).reading() as session:
         users = list_users(session)
     if not users:
         print("No accounts. Create an admin: python -m bot.cli users add --role admin --email ...")
@@ -120,7 +113,7 @@ def _disable(settings: Settings, args: argparse.Namespace) -> int:
         email = normalise_email(args.email)
     except AccountError as exc:
         return _fail(exc)
-    with _sessions(settings)() as session:
+    with store(settings).unit_of_work() as session:
         user_id = session.scalar(select(ConsoleUser.id).where(ConsoleUser.email == email))
         if user_id is None or not set_active(session, user_id, False):
             return _fail(_UsersError("no such account"))
@@ -133,7 +126,7 @@ def _password(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         password = _read_password(args.password_stdin)
-        with _sessions(settings)() as session:
+        with store(settings).unit_of_work() as session:
             set_password(session, args.email, password)
     except (AccountError, _UsersError) as exc:
         return _fail(exc)

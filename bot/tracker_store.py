@@ -96,7 +96,8 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             opened_cache_idle_seconds: How long an unused conversation stays in that cache.
             kwargs: Other endpoint keys, passed on to Rasa.
         """
-        self._keyring = keyring or Keyring.load(Settings.from_env())
+        settings = Settings.from_env()
+        self._keyring = keyring or Keyring.load(settings)
         self._opened = OpenedEvents(int(opened_cache), float(opened_cache_idle_seconds))
         is_url = bool(host and "://" in host)
         if dialect == "sqlite" and not is_url and db and db != ":memory:":
@@ -114,7 +115,10 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             query=query,
             **kwargs,
         )
-        install_sqlite_pragmas(self.engine)
+        # Rasa's SQLTrackerStore builds its own engine (and its login/schema handling) on Rasa's
+        # own database; it is not the case store, so it is not the process Store's engine. It
+        # gets the configured busy timeout, like every engine of ours.
+        install_sqlite_pragmas(self.engine, settings.sqlite_busy_timeout_s)
         self.engine.dispose()  # new connections get the pragmas
         logger.info("Encrypted tracker store ready (key %s)", self._keyring.primary_key_id)
 

@@ -29,7 +29,6 @@ already submitted stays: it is the case (staff erase cases by reference, bot/pri
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import re
@@ -120,17 +119,6 @@ async def _read_capped(request: Request, limit: int) -> bytes | None:
             return None
 
 
-@functools.lru_cache(maxsize=1)
-def _case_store() -> tuple[Any, Any]:
-    """(settings, session factory) of the case store, opened on first use."""
-    from bot.settings import Settings
-    from bot.store.db import make_engine, make_session_factory
-
-    settings = Settings.from_env()
-    engine = make_engine(settings.database_url, busy_timeout_s=settings.sqlite_busy_timeout_s)
-    return settings, make_session_factory(engine)
-
-
 def _erasing_store(store: Any) -> Any:
     """Our tracker store under Rasa's wrappers (fail-safe, awaitable), if it can erase."""
     for _ in range(5):
@@ -141,8 +129,9 @@ def _erasing_store(store: Any) -> Any:
 
 
 def _erase_case_store(sender_id: str) -> None:
-    settings, sessions = _case_store()
-    erase_unsent(sessions, settings, sender_id)
+    from bot.store.uow import process_store
+
+    erase_unsent(process_store(), sender_id)
 
 
 async def erase_conversation(agent: Any, sender_id: str, sweeps: tuple[float, ...] = SWEEPS) -> None:

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from bot.settings import Settings
+    from bot.store.uow import Store
 
 T = TypeVar("T")
 
@@ -39,37 +43,28 @@ class ChannelStore(Protocol):
 class ServiceChannelStore:
     """:class:`ChannelStore` over ``bot.store.service`` and ``bot.crypto``.
 
-    The store is synchronous SQLAlchemy; every call runs in a worker thread with its own
-    session so the Sanic event loop is never blocked.
+    The store is synchronous SQLAlchemy; every call runs in a worker thread as one unit of work
+    of the process's :class:`~bot.store.uow.Store`, so the Sanic event loop is never blocked.
     """
 
-    def __init__(self, session_factory: Callable[[], Any], keyring: Any, settings: Any) -> None:
+    def __init__(self, store: Store) -> None:
         """Creates the facade.
 
         Args:
-            session_factory: Returns a new SQLAlchemy session (``sessionmaker``).
-            keyring: ``bot.crypto.Keyring`` used to encrypt addresses and evidence.
-            settings: ``bot.settings.Settings`` (evidence directory, limits).
+            store: The case store (its keyring encrypts addresses and evidence; its settings give
+                the evidence directory and limits).
         """
-        self._session_factory = session_factory
-        self._keyring = keyring
-        self._settings = settings
+        self._store = store
+        self._keyring = store.keyring
+        self._settings = store.settings
 
     @classmethod
-    def from_settings(cls, settings: Any) -> ServiceChannelStore:
-        """Builds the facade over the shared case store.
+    def from_settings(cls, settings: Settings) -> ServiceChannelStore:
+        """Builds the facade over the process's case store (made from ``settings`` if the process
+        has none yet): every channel of the Rasa process shares its engine."""
+        from bot.store.uow import process_store
 
-        Args:
-            settings: ``bot.settings.Settings`` (database URL, keyring, evidence folder).
-
-        Returns:
-            The facade (one engine per channel instance).
-        """
-        from bot.crypto import load_keyring
-        from bot.store.db import make_engine, make_session_factory
-
-        engine = make_engine(settings.database_url, busy_timeout_s=settings.sqlite_busy_timeout_s)
-        return cls(make_session_factory(engine), load_keyring(settings), settings)
+        return cls(process_store(settings))
 
     @classmethod
     def from_env(cls) -> ServiceChannelStore:
@@ -79,19 +74,11 @@ class ServiceChannelStore:
         return cls.from_settings(Settings.from_env())
 
     async def _run(self, fn: Callable[[Any], T]) -> T:
-        """Runs ``fn(session)`` in a thread, committing on success."""
+        """Runs ``fn(session)`` in a thread, as one unit of work (committed on success)."""
 
         def work() -> T:
-            session = self._session_factory()
-            try:
-                result = fn(session)
-                session.commit()
-                return result
-            except Exception:
-                session.rollback()
-                raise
-            finally:
-                session.close()
+            with self._store.unit_of_work() as session:
+                return fn(session)
 
         return await asyncio.to_thread(work)
 

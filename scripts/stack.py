@@ -82,6 +82,7 @@ class Stack:
     #: Rasa's ``--auth-token`` and the action server's shared secret (as ``make run`` makes them).
     rasa_token: str = field(default="", repr=False)
     action_secret: str = field(default="", repr=False)
+    _case_store: Any = field(default=None, repr=False)
 
     def rasa_api(self, path: str) -> str:
         """URL of a Rasa HTTP API ``path`` (``/conversations/...``) with the token."""
@@ -109,15 +110,20 @@ class Stack:
                 proc.kill()
                 proc.wait(timeout=10)
 
+    def case_store(self) -> Any:
+        """The :class:`bot.store.uow.Store` of the case store the stack writes (made once):
+        write through its ``unit_of_work()``."""
+        if self._case_store is None:
+            from bot.settings import Settings
+            from bot.store.uow import Store
+
+            self._case_store = Store(Settings.from_env(self.env))
+        return self._case_store
+
     def store(self) -> tuple[Any, Any]:
         """(session factory, keyring) for reading the case store the stack writes."""
-        from bot.crypto import Keyring
-        from bot.settings import Settings
-        from bot.store import db
-
-        settings = Settings.from_env(self.env)
-        engine = db.make_engine(settings.database_url)
-        return db.make_session_factory(engine), Keyring.load(settings)
+        handle = self.case_store()
+        return handle.sessions, handle.keyring
 
     def log_text(self) -> str:
         """Every process log, for assertions that nothing personal was logged."""

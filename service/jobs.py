@@ -76,26 +76,17 @@ def setup_jobs(
 
 
 def run_retention_once(settings: Settings, privacy: PrivacySettings, now: datetime) -> None:
-    """One retention run with its own engines (blocking: call it in a worker thread)."""
-    from bot.crypto import Keyring
+    """One retention run on the process's case store and its own tracker engine (blocking: call it
+    in a worker thread)."""
     from bot.privacy.retention import run_retention
     from bot.privacy.tracker_events import tracker_engine
-    from bot.store.db import make_engine, make_session_factory
+    from bot.store.uow import process_store
 
-    engine = make_engine(settings.database_url, busy_timeout_s=settings.sqlite_busy_timeout_s)
     tracker = tracker_engine(privacy.tracker_url, settings.sqlite_busy_timeout_s)
     if tracker is None:
         logger.warning("No tracker database at TRACKER_DB/TRACKER_DB_URL; transcripts not purged")
     try:
-        run_retention(
-            make_session_factory(engine),
-            Keyring.load(settings),
-            settings,
-            privacy,
-            now=now,
-            tracker=tracker,
-        )
+        run_retention(process_store(settings), privacy, now=now, tracker=tracker)
     finally:
-        engine.dispose()
         if tracker is not None:
             tracker.dispose()

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli_base import CliError
-from bot.cli_base import sessions as _sessions
-from bot.crypto import Keyring
+from bot.cli_base import store as _store
 from bot.settings import Settings
 
 
@@ -75,16 +74,15 @@ def _cases_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.privacy.erasure import export_case, was_erased
 
     reference = _reference(args.reference)
-    keyring = Keyring.load(settings)
-    sessions = _sessions(settings)
+    store = _store(settings)
     tracker = _tracker(settings)
     try:
-        data = export_case(sessions, keyring, reference, tracker=tracker)
+        data = export_case(store, reference, tracker=tracker)
     finally:
         if tracker is not None:
             tracker.dispose()
     if data is None:
-        if was_erased(sessions, keyring, reference):
+        if was_erased(store, reference):
             raise _error(f"case {reference} was erased at the person's request; nothing is held")
         raise _error(f"no case with reference {reference}")
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
@@ -102,10 +100,10 @@ def _cases_erase(settings: Settings, args: argparse.Namespace) -> int:
     reference = _reference(args.reference)
     if not args.yes:
         raise _error("erasure cannot be undone; add --yes to confirm")
-    keyring = Keyring.load(settings)
+    store = _store(settings)
     tracker = _tracker(settings)
     try:
-        result = erase_case(_sessions(settings), keyring, settings, reference, tracker=tracker)
+        result = erase_case(store, reference, tracker=tracker)
     finally:
         if tracker is not None:
             tracker.dispose()
@@ -132,11 +130,10 @@ def _retention_run(settings: Settings, args: argparse.Namespace) -> int:
 
     now = _parse_now(args.now)
     privacy = PrivacySettings.from_env(settings=settings)
+    store = _store(settings)
     tracker = _tracker(settings)
     try:
-        report = run_retention(
-            _sessions(settings), Keyring.load(settings), settings, privacy, now=now, tracker=tracker
-        )
+        report = run_retention(store, privacy, now=now, tracker=tracker)
     finally:
         if tracker is not None:
             tracker.dispose()
@@ -151,8 +148,9 @@ def _retention_run(settings: Settings, args: argparse.Namespace) -> int:
 def _stats_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.privacy.stats import collect_records, export_statistics
 
-    with _sessions(settings)() as session:
-        records = collect_records(session, Keyring.load(settings))
+    store = _store(settings)
+    with store.reading() as session:
+        records = collect_records(session, store.keyring)
     written = export_statistics(records, args.out)
     print(f"Wrote {len(written)} files to {args.out} from {len(records)} reports.")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 from bot.settings import Settings
 from bot.store.models import Case, Evidence, IncidentDetails
 from bot.store.sealed import open_json
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from bot.store.uow import Store
 
 logger = logging.getLogger(__name__)
 
@@ -22,11 +25,16 @@ def secure_delete(session: Session) -> None:
         session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
 
 
-def checkpoint(session: Session) -> None:
-    """SQLite: moves the write-ahead log into the file, so deleted pages leave the WAL too."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        session.commit()
+def checkpoint(store: Store) -> None:
+    """SQLite: moves the write-ahead log into the file, so deleted pages leave the WAL too.
+
+    Run it after the unit of work that deleted them has committed (a checkpoint runs outside any
+    transaction).
+    """
+    engine = store.engine
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def delete_evidence_rows(session: Session, settings: Settings, rows: list[Any]) -> int:

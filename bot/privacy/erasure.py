@@ -20,11 +20,10 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
 
 from bot.crypto import Keyring
 from bot.privacy.common import case_evidence, checkpoint, delete_evidence_rows, secure_delete
@@ -32,6 +31,7 @@ from bot.privacy.models import ErasureRecord
 from bot.privacy.tracker_events import conversation_events, delete_conversations
 from bot.settings import Settings
 from bot.store import sealed
+from bot.store.audit import audit
 from bot.store.handoff_models import (
     AuditEntry,
     CallbackTask,
@@ -42,6 +42,7 @@ from bot.store.handoff_models import (
 from bot.store.models import Case, Consent, utcnow
 from bot.store.references import normalise_reference
 from bot.store.service import get_case
+from bot.store.uow import Store
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +61,7 @@ def reference_hash(keyring: Keyring, reference: str) -> str:
 
 
 def export_case(
-    sessions: sessionmaker,
-    keyring: Keyring,
+    store: Store,
     reference: str,
     *,
     tracker: Engine | None,
@@ -76,9 +76,8 @@ def export_case(
     normalised = normalise_reference(reference)
     if normalised is None:
         return None
-    from bot.store.audit import audit
-
-    with sessions() as session:
+    keyring = store.keyring
+    with store.reading() as session:
         case = get_case(session, keyring, normalised)
         if case is None:
             return None
@@ -143,7 +142,7 @@ def export_case(
         if tracker is None
         else _transcript(conversation_events(tracker, keyring, case["conversation_key"]))
     )
-    with sessions() as session:
+    with store.unit_of_work() as session:
         audit(session, None, "privacy.case_export", normalised, None, now=now)
     logger.info("Case exported for a subject access request")
     return case
@@ -168,15 +167,17 @@ def _transcript(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def erase_case(
-    sessions: sessionmaker,
-    keyring: Keyring,
-    settings: Settings,
+    store: Store,
     reference: str,
     *,
     tracker: Engine | None,
     now: datetime | None = None,
 ) -> ErasureResult | None:
     """Deletes a case and everything linked to it; keeps an erasure record (audited).
+
+    The case, its record and the audit row go in one unit of work; the transcript (another
+    database) is deleted after it commits, and its count is then added to the record and the
+    audit row.
 
     Returns:
         The result, or None when there is no such case.
@@ -185,9 +186,8 @@ def erase_case(
     if normalised is None:
         return None
     now = now or utcnow()
-    from bot.store.audit import audit
-
-    with sessions() as session:
+    keyring, settings = store.keyring, store.settings
+    with store.unit_of_work() as session:
         secure_delete(session)
         case = session.scalar(select(Case).where(Case.reference == normalised))
         if case is None:
@@ -216,26 +216,32 @@ def erase_case(
         session.add(record)
         session.flush()
         record_id = int(record.id)
-        session.commit()
+        record.detail = dict(counts)
+        subject = f"erasure:{record_id}"
+        audit(session, None, "privacy.case_erased", subject, dict(counts), now=now)
     counts["tracker_events"] = (
         0 if tracker is None else delete_conversations(tracker, [conversation_key])
     )
-    with sessions() as session:
-        row = session.get(ErasureRecord, record_id)
-        row.detail = counts
-        session.commit()
-        audit(session, None, "privacy.case_erased", f"erasure:{record_id}", counts, now=now)
-        checkpoint(session)
+    with store.unit_of_work() as session:
+        session.get(ErasureRecord, record_id).detail = counts
+        for entry in session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "privacy.case_erased", AuditEntry.subject == subject
+            )
+        ):
+            entry.detail = counts
+    checkpoint(store)
     logger.info("Case erased (erasure record %d)", record_id)
     return ErasureResult(record_id, counts)
 
 
-def was_erased(sessions: sessionmaker, keyring: Keyring, reference: str) -> bool:
+def was_erased(store: Store, reference: str) -> bool:
     """Whether a case with this reference was erased at the person's request."""
     normalised = normalise_reference(reference)
     if normalised is None:
         return False
-    with sessions() as session:
+    keyring = store.keyring
+    with store.reading() as session:
         return (
             session.scalar(
                 select(ErasureRecord.id).where(
@@ -253,21 +259,28 @@ def was_erased(sessions: sessionmaker, keyring: Keyring, reference: str) -> bool
 # already SUBMITTED from the conversation stays: it is the case, and has its own erasure above.
 
 
-def erase_unsent(
-    sessions: sessionmaker,
-    settings: Settings,
-    conversation_key: str,
-    keyring: Keyring | None = None,
-) -> dict[str, int]:
+@overload
+def erase_unsent(store: Store, conversation_key: str, /) -> dict[str, int]: ...
+
+
+@overload
+def erase_unsent(  # TRANSITIONAL: the old form, until its last callers pass the Store
+    sessions: Any, settings: Settings, conversation_key: str, keyring: Keyring | None = None, /
+) -> dict[str, int]: ...
+
+
+def erase_unsent(store: Any, *args: Any) -> dict[str, int]:
     """Deletes the case store's traces of a conversation that are not a submitted report.
 
-    Idempotent: a second call finds nothing and deletes nothing.
+    Idempotent: a second call finds nothing and deletes nothing. One unit of work.
 
     Args:
-        sessions: Case store session factory.
-        settings: Store settings (the evidence folder).
+        store: The process's case store (its settings give the evidence folder).
         conversation_key: Rasa's sender id of the conversation.
-        keyring: The store's keyring (loaded from ``settings`` when omitted).
+
+    (TRANSITIONAL: ``erase_unsent(sessions, settings, conversation_key, keyring=None)``, the form
+    from before the :class:`~bot.store.uow.Store`, still works: it runs on the process's store,
+    or on a store with the keyring given.)
 
     Returns:
         How many live-chat requests and evidence files were deleted, and how many "my report"
@@ -280,10 +293,14 @@ def erase_unsent(
     from bot.store.models import Evidence
     from bot.store.person import revoke_access
 
-    with sessions() as session:
+    if not isinstance(store, Store):
+        return _erase_unsent_old_form(*args)
+    (conversation_key,) = args
+    settings = store.settings
+    with store.unit_of_work() as session:
         grants = revoke_access(
             session,
-            keyring or Keyring.load(settings),
+            store.keyring,
             conversation_key,
             now=dt.datetime.now(dt.timezone.utc),
         )
@@ -296,8 +313,22 @@ def erase_unsent(
             )
         )
         evidence = delete_evidence_rows(session, settings, rows)
-        session.commit()
     return {"live_requests": requests, "evidence_files": evidence, "access_grants": grants}
+
+
+def _erase_unsent_old_form(
+    settings: Settings, conversation_key: str, keyring: Keyring | None = None
+) -> dict[str, int]:
+    """TRANSITIONAL: :func:`erase_unsent` called the old way (see there)."""
+    from bot.store.uow import process_store
+
+    if keyring is None:
+        return erase_unsent(process_store(settings), conversation_key)
+    store = Store(settings, keyring=keyring)
+    try:
+        return erase_unsent(store, conversation_key)
+    finally:
+        store.dispose()
 
 
 class Tombstones:

@@ -32,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.crypto import Keyring
 from bot.privacy.common import (
@@ -49,7 +49,10 @@ from bot.privacy.regions import region_of
 from bot.privacy.tracker_events import EVENTS
 from bot.privacy.tracker_events import checkpoint as tracker_checkpoint
 from bot.settings import Settings
+from bot.store.audit import audit
 from bot.store.models import Case, ChannelAddress, ChannelState, Evidence
+from bot.store.person import delete_expired_drafts
+from bot.store.uow import Store
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +75,7 @@ class RetentionReport:
 
 
 def run_retention(
-    sessions: sessionmaker,
-    keyring: Keyring,
-    settings: Settings,
+    store: Store,
     privacy: PrivacySettings,
     *,
     now: datetime,
@@ -82,10 +83,13 @@ def run_retention(
 ) -> RetentionReport:
     """Applies every retention rule once.
 
+    Each step is a unit of work of its own (the loose data, then each old case), so a failure
+    undoes only its step and the next run finishes the job; the run's audit row records the
+    counts once they are all done.
+
     Args:
-        sessions: Session factory of the case store.
-        keyring: Decrypts incidents to keep their categorical facts.
-        settings: Gives the evidence folder.
+        store: The case store (its keyring decrypts incidents to keep their categorical facts;
+            its settings give the evidence folder).
         privacy: The periods.
         now: The current time (aware); tests pass a fixed clock.
         tracker: Engine of Rasa's tracker database, or None when there is none yet.
@@ -100,7 +104,8 @@ def run_retention(
     conversations, events = (0, 0)
     if tracker is not None:
         conversations, events = purge_tracker(tracker, draft_cutoff)
-    with sessions() as session:
+    keyring, settings = store.keyring, store.settings
+    with store.unit_of_work() as session:
         secure_delete(session)
         loose = delete_evidence_rows(
             session,
@@ -119,16 +124,13 @@ def run_retention(
         states = session.execute(
             delete(ChannelState).where(ChannelState.updated_at < draft_cutoff)
         ).rowcount
-        session.commit()
         # Saved drafts carry their own expiry (the draft period from when they were saved).
-        from bot.store.person import delete_expired_drafts
-
         saved = delete_expired_drafts(session, now=now)
     anonymised = 0
-    with sessions() as session:
+    with store.reading() as session:
         old = list(session.scalars(select(Case.id).where(Case.created_at < case_cutoff)))
     for case_id in old:
-        with sessions() as session:
+        with store.unit_of_work() as session:
             secure_delete(session)
             anonymise_case(session, keyring, settings, case_id, now=now)
             anonymised += 1
@@ -141,11 +143,9 @@ def run_retention(
         saved_drafts_deleted=saved,
         cases_anonymised=anonymised,
     )
-    with sessions() as session:
-        from bot.handoff.accounts import audit
-
+    with store.unit_of_work() as session:
         audit(session, None, "privacy.retention_run", None, report.as_dict(), now=now)
-        checkpoint(session)
+    checkpoint(store)
     logger.info("Retention run: %s", report.as_dict())
     return report
 
@@ -197,7 +197,8 @@ def purge_tracker(engine: Engine, cutoff: datetime) -> tuple[int, int]:
 def anonymise_case(
     session: Session, keyring: Keyring, settings: Settings, case_id: int, *, now: datetime
 ) -> StatisticalRecord:
-    """Replaces a case by its statistical record and deletes everything else about it (commits)."""
+    """Replaces a case by its statistical record and deletes everything else about it (in the
+    caller's unit of work)."""
     case = session.get(Case, case_id)
     if case is None:
         raise LookupError(f"no case with id {case_id}")
@@ -205,7 +206,7 @@ def anonymise_case(
     session.add(record)
     delete_evidence_rows(session, settings, case_evidence(session, case.id))
     session.delete(case)  # ORM: details, contact, consents; database cascade: casework & co.
-    session.commit()
+    session.flush()
     logger.info("Case %d anonymised", case_id)
     return record
 

@@ -147,7 +147,9 @@ def tracker_engine(url: str, busy_timeout_s: float = 30.0) -> Engine | None:
     path = sqlite_path(url)
     if path is not None and not path.exists():
         return None
-    engine = sa.create_engine(url, future=True)
+    from bot.store.db import make_engine
+
+    engine = make_engine(url, busy_timeout_s=busy_timeout_s, case_store=False)
     install_sqlite_pragmas(engine, busy_timeout_s)
     if not sa.inspect(engine).has_table(TABLE_NAME):
         engine.dispose()

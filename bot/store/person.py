@@ -361,7 +361,7 @@ def unlock_reference(
     session.execute(
         delete(AccessAttempt).where(AccessAttempt.subject == _subject(keyring, normalised))
     )
-    audit(session, user_id, "staff.unlock_reference", normalised, now=now, commit=False)
+    audit(session, user_id, "staff.unlock_reference", normalised, now=now)
     logger.info("Staff cleared the attempt slow-down of a reference")
     return True
 
@@ -703,7 +703,7 @@ def _audit(
     now: datetime | None = None,
 ) -> None:
     """An audit row made by the person (no user id), in the unit of work of the change it records."""
-    audit(session, None, action, reference, detail, now=now, commit=False)
+    audit(session, None, action, reference, detail, now=now)
 
 
 # -- saved drafts -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from bot import cli
 from bot.crypto import Keyring
 from bot.settings import REPO_ROOT, Settings
 from bot.store import service
-from bot.store.db import make_engine, make_session_factory
+from bot.store.uow import Store
 from tests.bot.store.drafts import DESCRIPTION, PHONE, make_draft
 
 
@@ -28,13 +28,12 @@ def cli_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 def _submit(settings: Settings, key: str = "cli-1", **overrides: object) -> str:
-    keyring = Keyring.load(settings)
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session:
+    store = Store(settings)
+    with store.unit_of_work() as session:
         reference = service.submit_report(
-            session, keyring, make_draft(**overrides), submission_key=key
+            session, store.keyring, make_draft(**overrides), submission_key=key
         ).reference
-    engine.dispose()
+    store.dispose()
     return reference
 
 

@@ -98,14 +98,13 @@ def test_quick_exit_leaves_no_trace_on_the_server_within_a_minute(stack: Stack) 
     # before it), a file uploaded since (not sent), and a place in the operator queue.
     settings = Settings.from_env(stack.env)
     sessions, keyring = stack.store()
-    with sessions() as session:
+    with stack.case_store().unit_of_work() as session:
         sent_file = service.add_evidence(session, keyring, settings, sid, "text/plain", b"invented 1")
         reference = service.submit_report(
             session, keyring, make_draft(conversation_key=sid, channel="socketio"),
             submission_key=uuid.uuid4().hex,
         ).reference
-        session.commit()
-    with sessions() as session:
+    with stack.case_store().unit_of_work() as session:
         loose_file = service.add_evidence(session, keyring, settings, sid, "text/plain", b"invented 2")
         loose_name = session.scalar(select(Evidence.stored_name).where(Evidence.id == loose_file))
         live.enqueue(
@@ -189,8 +188,7 @@ def in_hours(tmp_path_factory: pytest.TempPathFactory) -> Any:
         {"ALLOW_FAKE_CLOCK": "1", "HOURS_NOW": MONDAY_10, "HANDOFF_ONLINE_SECONDS": "86400"},
         service=False,
     )
-    sessions, _keyring = running.store()
-    with sessions() as session:
+    with running.case_store().unit_of_work() as session:
         user = create_user(
             session, email="op@example.org", password="an e2e operator password", role="operator"
         )

@@ -8,11 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from bot import cli
-from bot.crypto import Keyring
 from bot.settings import Settings
 from bot.store import person
-from bot.store.db import make_engine, make_session_factory
 from bot.store.handoff_models import AuditEntry
+from bot.store.uow import Store
 from tests.bot.test_cli import _submit, cli_settings  # noqa: F401 - the fixture
 
 NOW = datetime.now(timezone.utc)
@@ -23,9 +22,8 @@ def test_cases_unlock_clears_the_slow_down_and_is_audited(
 ) -> None:
     cli.main(["db", "upgrade"])
     reference = _submit(cli_settings)
-    keyring = Keyring.load(cli_settings)
-    engine = make_engine(cli_settings.database_url)
-    sessions = make_session_factory(engine)
+    store = Store(cli_settings)
+    keyring, sessions = store.keyring, store.unit_of_work
     for i in range(person.REFERENCE_FREE_TRIES):
         with sessions() as session:
             person.verify_access(session, keyring, reference, f"guess {i}", now=NOW, client=f"c{i}")
@@ -38,7 +36,7 @@ def test_cases_unlock_clears_the_slow_down_and_is_audited(
         assert not person.is_locked(session, keyring, reference, now=NOW, client="owner")
         audited = list(session.scalars(select(AuditEntry).where(AuditEntry.subject == reference)))
     assert [a.action for a in audited if a.action == "staff.unlock_reference"]
-    engine.dispose()
+    store.dispose()
 
 
 @pytest.mark.parametrize(("reference", "message"), [("ZZZZ-ZZZZ", "no case"), ("hello", "not a case reference")])

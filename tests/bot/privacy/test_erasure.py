@@ -17,8 +17,9 @@ from bot.privacy.erasure import erase_case, export_case, was_erased
 from bot.privacy.models import ErasureRecord
 from bot.settings import Settings
 from bot.store import service
-from bot.store.db import make_engine, make_session_factory, upgrade
+from bot.store.db import upgrade
 from bot.store.handoff_models import AuditEntry
+from bot.store.uow import Store
 from tests.bot.privacy.factories import conversation, snapshot, submit_at, tracker_store
 from tests.bot.store.drafts import DESCRIPTION, PHONE
 
@@ -29,22 +30,23 @@ WHEN = datetime(2026, 1, 5, tzinfo=timezone.utc)
 def world(settings: Settings, keyring: Keyring, tmp_path: Path) -> Any:
     """Two cases (with evidence and transcripts) in a migrated store and a tracker store."""
     upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    sessions = make_session_factory(engine)
+    case_store = Store(settings, keyring=keyring)
+    sessions = case_store.unit_of_work
     for conv in ("web-a", "web-b"):
         with sessions() as session:
             service.add_evidence(session, keyring, settings, conv, "image/png", b"invented png")
     ref_a = submit_at(sessions, keyring, WHEN, "a", conversation_key="web-a")
     ref_b = submit_at(sessions, keyring, WHEN, "b", conversation_key="web-b")
     store = tracker_store(tmp_path / "tracker.db", keyring)
-    return engine, sessions, store, ref_a, ref_b
+    yield case_store, sessions, store, ref_a, ref_b
+    case_store.dispose()
 
 
 async def test_export_holds_everything_and_is_audited(world: Any, keyring: Keyring) -> None:
-    engine, sessions, store, ref_a, _ = world
+    case_store, sessions, store, ref_a, _ = world
     await store.save(conversation("web-a", WHEN))
     tracker = tracker_events.tracker_engine(str(store.engine.url))
-    data = export_case(sessions, keyring, ref_a.lower(), tracker=tracker)
+    data = export_case(case_store, ref_a.lower(), tracker=tracker)
     assert data is not None
     assert data["incident"]["description"] == DESCRIPTION
     assert data["contact"]["phone"] == PHONE
@@ -56,29 +58,29 @@ async def test_export_holds_everything_and_is_audited(world: Any, keyring: Keyri
     with sessions() as session:
         audit = session.scalars(sa.select(AuditEntry)).all()
     assert [(a.action, a.subject) for a in audit] == [("privacy.case_export", ref_a)]
-    assert export_case(sessions, keyring, "ZZZZ-2222", tracker=tracker) is None
+    assert export_case(case_store, "ZZZZ-2222", tracker=tracker) is None
     tracker.dispose()
 
 
 async def test_erase_deletes_the_case_everywhere_and_keeps_only_a_record(
     world: Any, keyring: Keyring, settings: Settings
 ) -> None:
-    engine, sessions, store, ref_a, ref_b = world
+    case_store, sessions, store, ref_a, ref_b = world
     await store.save(conversation("web-a", WHEN))
     await store.save(conversation("web-b", WHEN))
     tracker = tracker_events.tracker_engine(str(store.engine.url))
-    before = snapshot(engine)
+    before = snapshot(case_store.engine)
     files_before = {p.name for p in settings.evidence_dir.iterdir()}
     b_before = _case(sessions, keyring, ref_b)
 
-    result = erase_case(sessions, keyring, settings, ref_a, tracker=tracker)
+    result = erase_case(case_store, ref_a, tracker=tracker)
 
     assert result is not None
     assert result.counts == {
         "consents": 3, "contact_details": 1, "incident_details": 1, "case_notes": 0,
         "evidence_files": 1, "tracker_events": 5,
     }
-    after = snapshot(engine)
+    after = snapshot(case_store.engine)
     for name in ("cases", "incident_details", "contact_details", "consents", "evidence"):
         assert after[name] < before[name], name
         assert len(before[name] - after[name]) == (3 if name == "consents" else 1)
@@ -103,8 +105,8 @@ async def test_erase_deletes_the_case_everywhere_and_keeps_only_a_record(
         ("privacy.case_erased", f"erasure:{record.id}")
     ]
     assert ref_a not in json.dumps(audit[0].detail)
-    assert was_erased(sessions, keyring, ref_a) and not was_erased(sessions, keyring, ref_b)
-    assert erase_case(sessions, keyring, settings, ref_a, tracker=tracker) is None
+    assert was_erased(case_store, ref_a) and not was_erased(case_store, ref_b)
+    assert erase_case(case_store, ref_a, tracker=tracker) is None
     tracker.dispose()
 
 
@@ -117,9 +119,8 @@ def test_cli_export_and_erase(
     cli_env: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     assert cli.main(["db", "upgrade"]) == 0
-    engine = make_engine(cli_env.database_url)
-    sessions = make_session_factory(engine)
-    reference = submit_at(sessions, Keyring.load(cli_env), WHEN, "cli")
+    case_store = Store(cli_env)
+    reference = submit_at(case_store.unit_of_work, case_store.keyring, WHEN, "cli")
     capsys.readouterr()
 
     assert cli.main(["cases", "export", reference]) == 0
@@ -137,4 +138,4 @@ def test_cli_export_and_erase(
     assert cli.main(["cases", "export", reference]) == 1
     assert "erased at the person's request" in capsys.readouterr().err
     assert cli.main(["cases", "erase", "not-a-ref", "--yes"]) == 1
-    engine.dispose()
+    case_store.dispose()

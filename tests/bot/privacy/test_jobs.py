@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.crypto import Keyring
 from bot.privacy.config import PrivacySettings
 from bot.privacy.models import StatisticalRecord
 from bot.settings import Settings
-from bot.store.db import make_engine, make_session_factory, upgrade
+from bot.store.db import upgrade
+from bot.store.uow import Store
 from service.jobs import RETENTION_TASK_KEY, setup_jobs
 from tests.bot.privacy.factories import submit_at
 
@@ -21,9 +21,8 @@ async def test_job_runs_retention_with_its_clock_and_stops_with_the_app(
     settings: Settings, aiohttp_client: object
 ) -> None:
     upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    sessions = make_session_factory(engine)
-    keyring = Keyring.load(settings)
+    handle = Store(settings)
+    sessions, keyring = handle.unit_of_work, handle.keyring
     submit_at(sessions, keyring, datetime(2023, 1, 1, tzinfo=timezone.utc), "old")
     submit_at(sessions, keyring, datetime(2025, 6, 1, tzinfo=timezone.utc), "young")
     privacy = PrivacySettings(
@@ -46,7 +45,7 @@ async def test_job_runs_retention_with_its_clock_and_stops_with_the_app(
     task = app[RETENTION_TASK_KEY]
     await client.close()  # type: ignore[attr-defined]
     assert task.done()
-    engine.dispose()
+    handle.dispose()
 
 
 def test_job_is_off_when_the_interval_is_zero(settings: Settings) -> None:

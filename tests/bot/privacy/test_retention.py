@@ -20,8 +20,9 @@ from bot.privacy.regions import region_of
 from bot.privacy.retention import run_retention
 from bot.settings import Settings, SettingsError
 from bot.store import service
-from bot.store.db import make_engine, make_session_factory, upgrade
+from bot.store.db import upgrade
 from bot.store.handoff_models import AuditEntry
+from bot.store.uow import Store
 from tests.bot.privacy.factories import (
     conversation,
     evidence_at,
@@ -40,17 +41,18 @@ FRESH = NOW - timedelta(days=29)
 
 
 @pytest.fixture
-def store(settings: Settings) -> Any:
+def store(settings: Settings, keyring: Keyring) -> Any:
+    """(engine, one unit of work per ``with sessions() as session:``, the store handle)."""
     upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    yield engine, make_session_factory(engine)
-    engine.dispose()
+    handle = Store(settings, keyring=keyring)
+    yield handle.engine, handle.unit_of_work, handle
+    handle.dispose()
 
 
 async def test_run_deletes_exactly_what_is_due_and_nothing_else(
     settings: Settings, keyring: Keyring, store: Any, tmp_path: Path
 ) -> None:
-    engine, sessions = store
+    engine, sessions, handle = store
     old_ref = submit_at(
         sessions, keyring, OLD_CASE, "old", conversation_key="web-old",
         location="LS1", location_kind="postcode", incident_types=["verbal_abuse", "threats"],
@@ -103,7 +105,7 @@ async def test_run_deletes_exactly_what_is_due_and_nothing_else(
     files_before = {p.name for p in settings.evidence_dir.iterdir()}
 
     report = run_retention(
-        sessions, keyring, settings, PrivacySettings(tracker_url=""), now=NOW, tracker=tracker
+        handle, PrivacySettings(tracker_url=""), now=NOW, tracker=tracker
     )
 
     assert report.as_dict() == {
@@ -162,7 +164,7 @@ async def test_run_deletes_exactly_what_is_due_and_nothing_else(
 
     # A second run finds nothing more to do.
     second = run_retention(
-        sessions, keyring, settings, PrivacySettings(tracker_url=""), now=NOW, tracker=tracker
+        handle, PrivacySettings(tracker_url=""), now=NOW, tracker=tracker
     )
     assert set(second.as_dict().values()) == {0}
     tracker.dispose()
@@ -177,12 +179,12 @@ def _case(sessions: Any, keyring: Keyring, reference: str) -> Any:
 def test_nothing_is_deleted_before_the_periods_end(
     settings: Settings, keyring: Keyring, store: Any
 ) -> None:
-    engine, sessions = store
+    engine, sessions, handle = store
     submit_at(sessions, keyring, YOUNG_CASE, "young")
     evidence_at(sessions, keyring, settings, FRESH, "web-draft")
     before = snapshot(engine)
     report = run_retention(
-        sessions, keyring, settings, PrivacySettings(tracker_url=""), now=NOW, tracker=None
+        handle, PrivacySettings(tracker_url=""), now=NOW, tracker=None
     )
     assert set(report.as_dict().values()) == {0}
     after = snapshot(engine)
@@ -195,10 +197,8 @@ def test_cli_retention_run_uses_the_given_now_and_the_configured_periods(
     cli_env: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["db", "upgrade"]) == 0
-    engine = make_engine(cli_env.database_url)
-    sessions = make_session_factory(engine)
-    keyring = Keyring.load(cli_env)
-    submit_at(sessions, keyring, datetime(2025, 1, 1, tzinfo=UTC), "a")
+    handle = Store(cli_env)
+    submit_at(handle.unit_of_work, handle.keyring, datetime(2025, 1, 1, tzinfo=UTC), "a")
     monkeypatch.setenv("CASE_ANONYMISE_MONTHS", "12")
     capsys.readouterr()
     assert cli.main(["retention", "run", "--now", "2025-12-31T00:00:00Z"]) == 0
@@ -208,7 +208,7 @@ def test_cli_retention_run_uses_the_given_now_and_the_configured_periods(
     out = capsys.readouterr().out
     assert "cases 12 months" in out and "cases anonymised 1" in out
     assert cli.main(["retention", "run", "--now", "yesterday"]) == 1
-    engine.dispose()
+    handle.dispose()
 
 
 def test_periods_come_from_the_environment_with_documented_defaults(settings: Settings) -> None:

@@ -13,7 +13,6 @@ import pytest
 from scipy.optimize import linprog
 
 from bot import cli
-from bot.crypto import Keyring
 from bot.privacy.models import StatisticalRecord
 from bot.privacy.stats import (
     PRIMARY,
@@ -26,7 +25,7 @@ from bot.privacy.stats import (
     published,
 )
 from bot.settings import Settings
-from bot.store.db import make_engine, make_session_factory
+from bot.store.uow import Store
 from tests.bot.privacy.factories import submit_at
 from tests.bot.store.drafts import DESCRIPTION
 
@@ -160,9 +159,8 @@ def test_export_writes_csv_png_and_notes_without_free_text(
     cli_env: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     assert cli.main(["db", "upgrade"]) == 0
-    engine = make_engine(cli_env.database_url)
-    sessions = make_session_factory(engine)
-    keyring = Keyring.load(cli_env)
+    handle = Store(cli_env)
+    sessions, keyring = handle.unit_of_work, handle.keyring
     for i in range(6):
         submit_at(
             sessions, keyring, datetime(2025, 5, 2, tzinfo=timezone.utc), f"k{i}",
@@ -194,4 +192,4 @@ def test_export_writes_csv_png_and_notes_without_free_text(
     for path in out.iterdir():
         data = path.read_bytes()
         assert DESCRIPTION.encode() not in data and b"M1" not in data
-    engine.dispose()
+    handle.dispose()
