@@ -61,12 +61,14 @@ def _fresh_process_store() -> Iterator[None]:
 
 
 @pytest.fixture
-def uow_store(settings: Settings, session_factory: Any, keyring: Keyring) -> Iterator[Any]:
-    """The case store handle (:class:`bot.store.uow.Store`) on the migrated temporary store (the
-    ``session_factory`` fixture migrated it), with the ``keyring`` fixture, installed as this
-    process's store for the test. Write through ``uow_store.unit_of_work()``."""
+def uow_store(settings: Settings, keyring: Keyring) -> Iterator[Any]:
+    """The case store handle (:class:`bot.store.uow.Store`) on a migrated, empty SQLite case store
+    in the temporary folder, with the ``keyring`` fixture, installed as this process's store for
+    the test. Write through ``uow_store.unit_of_work()``."""
+    from bot.store.db import upgrade
     from bot.store.uow import Store, use_process_store
 
+    upgrade(settings.database_url)
     store = Store(settings, keyring=keyring)
     previous = use_process_store(store)
     yield store

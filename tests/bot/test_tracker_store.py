@@ -631,3 +631,21 @@ async def test_without_the_cache_every_load_decrypts_every_event(
     opened = _counting_open(monkeypatch)
     loaded = await store.retrieve("web-plain")
     assert loaded is not None and len(opened) == len(loaded.events)
+
+
+def test_the_tracker_store_waits_the_configured_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rasa's engine keeps its own pool, but its connections wait SQLITE_BUSY_TIMEOUT for a lock,
+    like the case store's (the maintenance engine on the tracker database too)."""
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT", "7.5")
+    store = make_store(tmp_path, Keyring.generate())
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 7500
+    store.engine.dispose()
+    maintenance = tracker_events.tracker_engine(str(store.engine.url), 7.5)
+    assert maintenance is not None
+    with maintenance.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 7500
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    maintenance.dispose()

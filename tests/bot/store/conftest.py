@@ -8,7 +8,7 @@ import pytest
 
 
 @pytest.fixture
-def session_factory(session_factory: Any, uow_store: Any) -> Any:
+def session_factory(uow_store: Any) -> Any:
     """One unit of work per ``with session_factory() as session:`` block on the migrated
     temporary store (committed when the block ends, rolled back if it raises): the store's
     functions never commit, as in every process."""
