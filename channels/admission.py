@@ -37,11 +37,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from pydantic import validator
+
+from bot.settings import EnvSettings
 
 logger = logging.getLogger(__name__)
 
@@ -92,27 +95,63 @@ def set_refusal(render: Refusal | None) -> None:
         _refusal.append(render)
 
 
-def _env_int(name: str, default: int, high: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        return default
-    return 0 if value <= 0 else min(value, high)
+#: The largest values taken (a larger one is lowered to it).
+MAX_TURN_CONCURRENCY = 256
+MAX_CONVERSATION_QUEUE_CAP = 1000
+
+
+class _AdmissionEnv(EnvSettings):
+    """The variables of :class:`AdmissionSettings` (documented there and in ``.env.example``)."""
+
+    TURN_CONCURRENCY: int = DEFAULT_TURN_CONCURRENCY
+    CONVERSATION_QUEUE_CAP: int = DEFAULT_CONVERSATION_QUEUE_CAP
+
+    @validator("TURN_CONCURRENCY", "CONVERSATION_QUEUE_CAP", pre=True)
+    def _whole_number_or_default(cls, value: Any, field: Any) -> Any:  # noqa: N805 - pydantic
+        """A value that is not a whole number gives the default: a typo in the bound never stops
+        the channels from starting."""
+        try:
+            return int(str(value))
+        except ValueError:
+            return field.default
+
+
+@dataclass(frozen=True)
+class AdmissionSettings:
+    """How many turns run at once and how many messages one conversation may have admitted.
+
+    Attributes:
+        turn_concurrency: ``TURN_CONCURRENCY`` (default 8, at most 256); 0 or less turns the
+            bound off (0).
+        conversation_queue_cap: ``CONVERSATION_QUEUE_CAP`` (default 10, at most 1000); 0 or less
+            gives the default (a cap is always on).
+    """
+
+    turn_concurrency: int = DEFAULT_TURN_CONCURRENCY
+    conversation_queue_cap: int = DEFAULT_CONVERSATION_QUEUE_CAP
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> AdmissionSettings:
+        """The settings from ``environ`` (``os.environ`` when omitted); never raises."""
+        env = _AdmissionEnv.read(environ)
+        turns, cap = env.TURN_CONCURRENCY, env.CONVERSATION_QUEUE_CAP
+        return cls(
+            turn_concurrency=0 if turns <= 0 else min(turns, MAX_TURN_CONCURRENCY),
+            conversation_queue_cap=(
+                DEFAULT_CONVERSATION_QUEUE_CAP if cap <= 0 else min(cap, MAX_CONVERSATION_QUEUE_CAP)
+            ),
+        )
 
 
 def turn_concurrency() -> int:
     """``TURN_CONCURRENCY`` from the environment (1 to 256; default 8); 0 turns the bound off."""
-    return _env_int("TURN_CONCURRENCY", DEFAULT_TURN_CONCURRENCY, 256)
+    return AdmissionSettings.from_env().turn_concurrency
 
 
 def conversation_queue_cap() -> int:
     """``CONVERSATION_QUEUE_CAP`` (1 to 1000; default 10): messages one conversation may have
     admitted at once. 0 or less falls back to the default (a cap is always on)."""
-    value = _env_int("CONVERSATION_QUEUE_CAP", DEFAULT_CONVERSATION_QUEUE_CAP, 1000)
-    return value or DEFAULT_CONVERSATION_QUEUE_CAP
+    return AdmissionSettings.from_env().conversation_queue_cap
 
 
 def _state(limit: int) -> _LoopState:

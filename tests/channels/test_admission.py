@@ -64,6 +64,25 @@ def test_turn_concurrency_from_the_environment(
     assert admission.turn_concurrency() == expected
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("", 10), ("3", 3), (" 4 ", 4), ("0", 10), ("-1", 10), ("lots", 10), ("5000", 1000)],
+)
+def test_conversation_queue_cap_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, raw: str, expected: int
+) -> None:
+    monkeypatch.setenv("CONVERSATION_QUEUE_CAP", raw)
+    assert admission.conversation_queue_cap() == expected
+
+
+def test_admission_settings_are_typed_and_read_from_a_mapping() -> None:
+    settings = admission.AdmissionSettings.from_env(
+        {"TURN_CONCURRENCY": "300", "CONVERSATION_QUEUE_CAP": "7"}
+    )
+    assert settings == admission.AdmissionSettings(turn_concurrency=256, conversation_queue_cap=7)
+    assert admission.AdmissionSettings.from_env({}) == admission.AdmissionSettings(8, 10)
+
+
 def test_zero_turns_the_bound_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TURN_CONCURRENCY", "0")
 
