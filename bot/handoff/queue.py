@@ -41,6 +41,7 @@ from bot.store.handoff_models import (
     HandoffRequest,
 )
 from bot.store.models import Case, ContactDetails, IncidentDetails
+from bot.store.uow import savepoint
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +89,8 @@ def sync_queue(
     now: dt.datetime | None = None,
 ) -> SyncStats:
     """Creates callback tasks and casework rows for cases that have none yet (flushed; the
-    caller's unit of work commits them). Run it in a unit of work of its own: when another process
-    synced the same case first, everything in the session is rolled back and nothing is added.
+    caller's unit of work commits them). When another process synced the same case first, none
+    are added (a savepoint undoes just them; the rest of the caller's unit of work stays).
 
     Args:
         session: A fresh session.
@@ -110,6 +111,7 @@ def sync_queue(
             selectinload(Case.consents), selectinload(Case.contact), selectinload(Case.incident)
         )
     ).all()
+    added: list[CallbackTask | Casework] = []
     callbacks = casework = 0
     existing_callbacks = set(session.scalars(have_callback))
     existing_casework = set(session.scalars(have_casework))
@@ -126,7 +128,7 @@ def sync_queue(
             if contact and (contact.get("phone") or contact.get("email")):
                 id_key = secrets.token_hex(8)
                 safe = contact.get("safe_times")
-                session.add(
+                added.append(
                     CallbackTask(
                         id_key=id_key,
                         case_id=case.id,
@@ -158,7 +160,7 @@ def sync_queue(
                 region=region_of(incident.get("location")),
                 needs=list(incident.get("support_needs") or []),
             )
-            session.add(
+            added.append(
                 Casework(
                     case_id=case.id,
                     partner_id=found.partner.id if found else None,
@@ -172,10 +174,12 @@ def sync_queue(
                 )
             )
             casework += 1
+    if not added:
+        return SyncStats(0, 0)
     try:
-        session.flush()
+        with savepoint(session):  # only these rows are undone if another process was first
+            session.add_all(added)
     except IntegrityError:  # another process synced the same case first
-        session.rollback()
         return SyncStats(0, 0)
     if callbacks or casework:
         logger.info("Queue sync added %d callbacks and %d casework items", callbacks, casework)

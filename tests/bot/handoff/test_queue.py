@@ -111,3 +111,42 @@ def test_overdue_items_stand_out(session_factory: Any, keyring: Any) -> None:
         view = queue_view(session, keyring, OPERATOR, now=dt.datetime.now(dt.timezone.utc))
     assert view["casework"][0]["overdue"] is True
     assert view["callbacks"][0]["overdue"] is True
+
+
+def test_a_sync_another_process_got_to_first_adds_nothing_and_keeps_the_rest_of_its_unit(
+    session_factory: Any, keyring: Any, monkeypatch: Any
+) -> None:
+    """Two syncs race for the same new case: the loser's rows are undone alone (a savepoint), so
+    what else its unit of work holds, before and after (here audit rows), is still committed."""
+    from sqlalchemy import func, select
+
+    import bot.handoff.queue as queue_module
+    from bot.store.audit import audit
+    from bot.store.handoff_models import AuditEntry, CallbackTask, Casework
+
+    add_case(session_factory, keyring, "raced", language="vi", location="E1 6AN")
+    real = queue_module.add_working_days
+    raced: list[Any] = []
+
+    def the_other_process_first(*args: Any, **kwargs: Any) -> Any:
+        if not raced:
+            raced.append(True)
+            with session_factory() as other:  # another unit of work, committed before ours
+                won = sync_queue(other, keyring, hours=OpeningHours(), partners=load_partners())
+            raced.append(won)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(queue_module, "add_working_days", the_other_process_first)
+    with session_factory() as session:
+        # Earlier work of the same unit, still pending (not flushed, so in one thread the other
+        # "process" is not locked out: in real life it would simply be first).
+        audit(session, None, "privacy.retention_run", None, {"invented": 1})
+        with session.no_autoflush:
+            lost = sync_queue(session, keyring, hours=OpeningHours(), partners=load_partners())
+        audit(session, None, "privacy.retention_run", None, {"invented": 2})  # the unit goes on
+    assert (raced[1].callbacks, raced[1].casework) == (1, 1)
+    assert (lost.callbacks, lost.casework) == (0, 0)
+    with session_factory() as session:
+        assert session.scalar(select(func.count(CallbackTask.id))) == 1
+        assert session.scalar(select(func.count(Casework.id))) == 1
+        assert session.scalar(select(func.count(AuditEntry.id))) == 2
