@@ -102,6 +102,7 @@ def prepare_store(
                     language=language,
                     now=dt.datetime.now(dt.timezone.utc),
                 )
+            session.commit()  # the handoff functions never commit (bot.store.uow)
         engine.dispose()
     return env
 

@@ -233,6 +233,7 @@ def make_day(env: dict[str, str]) -> tuple[dict[str, str], dict[str, int]]:
         }
         with factory() as session:
             sync_queue(session, keyring, hours=OpeningHours(), partners=load_partners())
+            session.commit()  # the handoff functions never commit (bot.store.uow)
         with factory() as session:
             withdraw_consent(
                 session,

@@ -47,4 +47,6 @@ def add_case(
         ],
     )
     with session_factory() as session:
-        return submit_report(session, keyring, draft, submission_key=key).reference
+        reference = submit_report(session, keyring, draft, submission_key=key).reference
+        session.commit()  # also from a plain session factory (the browser tests')
+    return reference

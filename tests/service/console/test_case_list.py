@@ -31,7 +31,9 @@ def bare_case(session_factory: Any, keyring: Keyring, key: str, language: str = 
         consents=[consent("police_referral", "none"), consent("caseworker_referral", "no")],
     )
     with session_factory() as session:
-        return submit_report(session, keyring, draft, submission_key=key).reference
+        reference = submit_report(session, keyring, draft, submission_key=key).reference
+        session.commit()  # also from a plain session factory (the browser tests')
+    return reference
 
 
 class Table(HTMLParser):
