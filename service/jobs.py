@@ -13,12 +13,15 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timezone
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
 
 from bot.privacy.config import PrivacySettings
 from bot.settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from bot.store.uow import Store
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ def setup_jobs(
     *,
     first_delay_s: float = DEFAULT_FIRST_DELAY_S,
     clock: Callable[[], datetime] = _utcnow,
+    store: Store | None = None,
 ) -> None:
     """Adds the scheduled retention run to ``app``.
 
@@ -46,6 +50,8 @@ def setup_jobs(
         privacy: Retention settings; :meth:`PrivacySettings.from_env` when omitted.
         first_delay_s: Seconds after start-up before the first run (at most the interval).
         clock: Gives "now" for each run (tests use a fake clock).
+        store: The case store the web service already holds (the console's); the process's
+            store (:func:`bot.store.uow.process_store`) when omitted.
     """
     settings = store_settings or Settings.from_env()
     privacy = privacy or PrivacySettings.from_env(settings=settings)
@@ -59,7 +65,9 @@ def setup_jobs(
             await asyncio.sleep(min(first_delay_s, interval_s))
             while True:
                 try:
-                    await asyncio.to_thread(run_retention_once, settings, privacy, clock())
+                    await asyncio.to_thread(
+                        run_retention_once, settings, privacy, clock(), store
+                    )
                 except Exception as exc:  # noqa: BLE001 - keep the job alive; no data in the log
                     logger.error("Scheduled retention run failed (%s)", type(exc).__name__)
                 await asyncio.sleep(interval_s)
@@ -75,9 +83,11 @@ def setup_jobs(
     app.cleanup_ctx.append(retention_job)
 
 
-def run_retention_once(settings: Settings, privacy: PrivacySettings, now: datetime) -> None:
-    """One retention run on the process's case store and its own tracker engine (blocking: call it
-    in a worker thread)."""
+def run_retention_once(
+    settings: Settings, privacy: PrivacySettings, now: datetime, store: Store | None = None
+) -> None:
+    """One retention run on the case store (``store``, else the process's) and its own tracker
+    engine (blocking: call it in a worker thread)."""
     from bot.privacy.retention import run_retention
     from bot.privacy.tracker_events import tracker_engine
     from bot.store.uow import process_store
@@ -86,7 +96,7 @@ def run_retention_once(settings: Settings, privacy: PrivacySettings, now: dateti
     if tracker is None:
         logger.warning("No tracker database at TRACKER_DB/TRACKER_DB_URL; transcripts not purged")
     try:
-        run_retention(process_store(settings), privacy, now=now, tracker=tracker)
+        run_retention(store or process_store(settings), privacy, now=now, tracker=tracker)
     finally:
         if tracker is not None:
             tracker.dispose()

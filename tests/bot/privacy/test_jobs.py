@@ -52,3 +52,18 @@ def test_job_is_off_when_the_interval_is_zero(settings: Settings) -> None:
     app = web.Application()
     setup_jobs(app, settings, PrivacySettings(tracker_url="sqlite://", retention_interval_hours=0))
     assert len(app.cleanup_ctx) == 0
+
+
+def test_a_run_uses_the_store_it_is_given_and_opens_no_other(settings: Settings) -> None:
+    from bot.store.uow import use_process_store
+    from service.jobs import run_retention_once
+
+    upgrade(settings.database_url)
+    handle = Store(settings)
+    submit_at(handle.unit_of_work, handle.keyring, datetime(2023, 1, 1, tzinfo=timezone.utc), "old")
+    privacy = PrivacySettings(tracker_url=f"sqlite:///{settings.var_dir / 'tracker.db'}")
+    run_retention_once(settings, privacy, datetime(2025, 7, 1, tzinfo=timezone.utc), handle)
+    assert use_process_store(None) is None  # no second handle (engine) was made
+    with handle.reading() as session:
+        assert session.scalars(sa.select(StatisticalRecord.month)).all() == ["2023-01"]
+    handle.dispose()
