@@ -32,12 +32,9 @@ def audit(
     detail: dict[str, Any] | None = None,
     *,
     now: dt.datetime | None = None,
-    commit: bool = False,  # TRANSITIONAL: removed once no caller passes commit=False
 ) -> None:
     """Adds one audit row to the session (never commits: the caller's unit of work does, with the
     change it records). ``detail`` must hold identifiers only, never text."""
-    if commit:
-        raise TypeError("audit() never commits: run it inside the caller's unit of work")
     session.add(
         AuditEntry(
             user_id=user_id,
