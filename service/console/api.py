@@ -37,7 +37,7 @@ from service.console.security import (
     roles,
     set_cookie,
 )
-from service.console.state import state_of
+from service.console.state import ConsoleState, state_of
 
 logger = logging.getLogger(__name__)
 
@@ -172,9 +172,8 @@ async def queue_view(request: web.Request) -> web.Response:
     return web.json_response(await state.audited(Audit(user.id, "queue.view"), view, now=now))
 
 
-async def sync(state: Any) -> None:
-    """Adds callbacks and casework for new cases."""
-    state.open_store()
+async def sync(state: ConsoleState) -> None:
+    """Adds callbacks and casework for new cases (a unit of work of its own)."""
     partners = state.partners
     keyring = state.keyring
     await state.run(lambda s: queue.sync_queue(s, keyring, hours=state.hours(s), partners=partners))

@@ -3,8 +3,8 @@ the admin's override, the standard hours, accounts, the partner directory and th
 
 Every change is an ordinary form (CSRF field, post/redirect/get, a message after it); a form the
 service cannot use comes back with status 400, a kind message and what the admin entered, so
-nothing is lost. Every change is audited; the override and the hours in the same transaction as
-the change itself.
+nothing is lost. Every change is audited, in the same unit of work as the change itself
+(``ConsoleState.audited``): both are kept, or neither.
 
 The override ("open now until …" / "closed now until …") decides only whether people are answered
 live right now; due dates are counted in the standard hours (:mod:`bot.handoff.hours`).
