@@ -149,6 +149,19 @@ def is_hypothetical(text: str) -> bool:
     return bool(runs & spaced) or any(w in _squash(norm) for w in unspaced)
 
 
+@functools.lru_cache(maxsize=1)
+def _urgent_words() -> tuple[str, ...]:
+    return tuple(w for by_command in _lexicons().values() for w in by_command.get("_urgent", ()))
+
+
+def is_urgent(text: str) -> bool:
+    """True when the message puts the person in it now: "I", "me", "now", "help", "here" …
+    (per language, `_urgent` in bot/lexicon/<code>.yml; whole words, substrings in scripts
+    written without spaces)."""
+    norm = normalise(text)
+    return any(_contains(norm, word) for word in _urgent_words())
+
+
 #: How many polite particles or pronouns may follow a question word at the end ("ไหม คะ").
 _MAX_TRAILING_FILLERS = 3
 
@@ -224,9 +237,14 @@ def asks_about_danger(text: str, intent: str | None, confidence: float) -> bool:
     all the same. Anything else with a danger phrase stays an emergency ("I'm being attacked
     now", "help, is anyone there?": not conditional).
     """
+    model_asks = intent == "ask_danger" and confidence >= ASK_DANGER_MIN_CONFIDENCE
     if not is_hypothetical(text):
-        return False
-    if intent == "ask_danger" and confidence >= ASK_DANGER_MIN_CONFIDENCE:
+        # A general question with nobody in danger in it ("in danger, what should one do?";
+        # Thai and Khmer often leave "if" unsaid: "ตกอยู่ในอันตรายต้องทำอะไร"): the question when
+        # the model reads it so, it is written as one, and nothing puts the person in it now
+        # (`is_urgent`: I/me, now, help, here). "I'm in danger, what do I do?" stays an emergency.
+        return model_asks and reads_as_question(text) and not is_urgent(text)
+    if model_asks:
         return True
     return reads_as_question(text) or any(reads_as_question(head) for head in _heads(text))
 

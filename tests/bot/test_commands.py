@@ -192,3 +192,43 @@ def test_danger_said_plainly_stays_an_emergency_whatever_the_model_says(text: st
 def test_the_word_emergency_said_not_asked_stays_an_emergency(text: str) -> None:
     assert commands.command(text) == "emergency"
     assert not commands.asks_about_danger(text, "emergency", 0.9)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ตกอยู่ในอันตรายต้องทำอะไร",  # Thai leaves "if" unsaid: "in danger, what must one do?"
+        "อยู่ในอันตรายควรทำอะไรก่อน",
+        "ក្នុងគ្រោះថ្នាក់ត្រូវធ្វើអ្វីមុន",  # Khmer: "in danger, what to do first?"
+        "in danger, what should one do?",
+    ],
+)
+def test_a_general_question_about_danger_is_the_question_when_the_model_reads_it_so(
+    text: str,
+) -> None:
+    assert not commands.is_hypothetical(text)
+    assert commands.reads_as_question(text)
+    assert not commands.is_urgent(text)
+    assert commands.asks_about_danger(text, "ask_danger", 0.9)
+    # ... but never on the danger words alone, nor on a model that is unsure.
+    assert not commands.asks_about_danger(text, "emergency", 0.9)
+    assert not commands.asks_about_danger(text, "ask_danger", 0.3)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ฉันอยู่ในอันตราย ต้องทำอะไร",  # "I am in danger, what do I do?"
+        "ខ្ញុំកំពុងមានគ្រោះថ្នាក់ ត្រូវធ្វើអ្វី",  # "I am in danger now, what to do?"
+        "I'm in danger, what should I do?",
+        "我现在有危险，怎么办？",
+        "tôi đang gặp nguy hiểm, phải làm sao?",
+        "지금 위험해요 어떡해요?",
+        "nasa panganib ako ngayon, ano gagawin ko?",
+    ],
+)
+def test_danger_to_the_person_asked_as_a_question_stays_an_emergency_even_if_the_model_asks(
+    text: str,
+) -> None:
+    assert commands.is_urgent(text)
+    assert not commands.asks_about_danger(text, "ask_danger", 0.99)
