@@ -7,10 +7,18 @@ multilingual BERT-style models do for CJK) plus the overlapping pairs of neighbo
 (the "bigram indexing" of CJK search engines: いいえ → い, いい, い, いえ, え), so that the
 featurizers see two-character words such as 不要, 취소 or ไม่ as units, and splits everything else
 on whitespace/punctuation. Held-out macro-F1 with pairs vs graphemes alone: `make eval`.
+
+Words in Latin script also get a *lemma* without accents ("báo cáo" → "bao cao", "đã" → "da"):
+people often type Vietnamese (and Malay, Tagalog, English with borrowed words) without accents on
+a phone. The character n-gram featurizer reads the lemma (`use_lemma`, Rasa's default), so an
+unaccented message shares its n-grams with the accented training examples; the word featurizer
+reads the text as typed (`use_lemma: false` in config.yml), so accents still tell words apart.
+Other scripts are never folded (their marks are letters: Thai vowels, Khmer and Burmese signs).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import regex
@@ -27,6 +35,18 @@ _TOKEN = regex.compile(
     rf"(?:(?=[{_UNSPACED}])\X)|[^\s{_UNSPACED}\p{{P}}\p{{S}}]+|[\p{{So}}]", regex.UNICODE
 )
 _UNSPACED_START = regex.compile(rf"[{_UNSPACED}]")
+_LATIN_WORD = regex.compile(r"^[\p{Latin}\p{N}\p{M}]+$")
+
+
+def fold_accents(word: str) -> str:
+    """A Latin-script word without its accents ("Việt" → "Viet", "đường" → "duong"); any other
+    word unchanged."""
+    if word.isascii() or not _LATIN_WORD.match(word):
+        return word
+    bare = "".join(
+        c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn"
+    )
+    return bare.replace("đ", "d").replace("Đ", "D")
 
 
 def split_words(text: str) -> list[tuple[str, int]]:
@@ -79,4 +99,6 @@ class ScriptAwareTokenizer(Tokenizer):
         pieces = split_with_pairs(text)
         if not pieces:
             return [Token(text, 0)] if text else []
-        return self._apply_token_pattern([Token(word, start) for word, start in pieces])
+        return self._apply_token_pattern(
+            [Token(word, start, lemma=fold_accents(word)) for word, start in pieces]
+        )

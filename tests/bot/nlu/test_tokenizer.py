@@ -30,3 +30,20 @@ def test_thai_pairs_keep_combining_marks_inside_graphemes() -> None:
 def test_no_pair_across_a_space_or_into_latin_text() -> None:
     assert [w for w, _ in split_with_pairs("好 ok")] == ["好", "ok"]
     assert [w for w, _ in split_with_pairs("停 停")] == ["停", "停"]
+
+
+def test_latin_words_get_a_lemma_without_accents_other_scripts_never() -> None:
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.tokenizer import ScriptAwareTokenizer, fold_accents
+
+    assert fold_accents("báo") == "bao"
+    assert fold_accents("Đường") == "Duong"
+    assert fold_accents("hello") == "hello"
+    for word in ("ไม่", "ខ្ញុំ", "မြန်မာ", "안녕", "你好"):
+        assert fold_accents(word) == word  # their marks are letters
+    tokenizer = ScriptAwareTokenizer(ScriptAwareTokenizer.get_default_config())
+    tokens = tokenizer.tokenize(Message(data={"text": "tôi bị đánh ไม่"}), "text")
+    assert [t.lemma for t in tokens[:3]] == ["toi", "bi", "danh"]
+    thai = tokens[3:]
+    assert thai and all(t.lemma == t.text for t in thai)
