@@ -87,7 +87,8 @@ def create_app(
     setup_routes(app)
     # The operator console: /console (pages), /api (JSON, WebSocket), /login; its guard
     # middleware refuses every route not on its public allow-list. Lifetimes in app.cleanup_ctx.
-    setup_console(app, console, store_settings)
+    state = setup_console(app, console, store_settings)
     # Scheduled retention (bot/privacy/retention.py); RETENTION_INTERVAL_HOURS=0 turns it off.
-    setup_jobs(app, store_settings)
+    # It works on the console's store: one store handle (one engine) in this process.
+    setup_jobs(app, state.store_settings, store=state.store)
     return app

@@ -133,3 +133,20 @@ async def test_plain_http_rasa_gets_ws_socket_origin(aiohttp_client: MakeClient)
     )
     csp = (await client.get("/health")).headers["Content-Security-Policy"]
     assert "connect-src 'self' http://127.0.0.1:5005 ws://127.0.0.1:5005;" in csp
+
+
+def test_the_retention_job_uses_the_consoles_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One store handle (one engine) in the web service: the job gets the console's.
+    import service.app as app_module
+    from service.console.state import CONSOLE_KEY
+
+    given: dict[str, object] = {}
+
+    def fake_setup_jobs(app: object, settings: object, **kwargs: object) -> None:
+        given.update(kwargs, settings=settings)
+
+    monkeypatch.setattr(app_module, "setup_jobs", fake_setup_jobs)
+    app = create_app(make_settings())
+    state = app[CONSOLE_KEY]
+    assert given["store"] is state.store
+    assert given["settings"] is state.store_settings
