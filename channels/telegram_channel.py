@@ -25,13 +25,13 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import os
 import re
 import sys
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
+from pydantic import SecretStr
 from rasa.core.channels.channel import OutputChannel
 from sanic import response
 from sanic.request import Request
@@ -39,6 +39,7 @@ from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import TelegramError
 
+from bot.settings import EnvSettings
 from channels.credentials import CredentialSettings
 from channels.metadata import build_metadata, language_hint_from_locale
 from channels.payloads import (
@@ -397,15 +398,31 @@ async def set_webhook(config: TelegramConfig, *, drop_pending_updates: bool = Fa
     return ok
 
 
-def _config_from_env() -> TelegramConfig | None:
+class _TelegramEnv(EnvSettings):
+    """The variables credentials.yml points at (for ``set-webhook``, run outside Rasa)."""
+
+    show_values: ClassVar[bool] = False
+    TELEGRAM_BOT_TOKEN: SecretStr | None = None
+    TELEGRAM_WEBHOOK_SECRET: SecretStr | None = None
+    TELEGRAM_WEBHOOK_URL: str | None = None
+    TELEGRAM_API_BASE_URL: str | None = None
+    TELEGRAM_FILE_BASE_URL: str | None = None
+
+
+def _config_from_env(environ: Mapping[str, str] | None = None) -> TelegramConfig | None:
     """Reads the same settings credentials.yml points at, from the environment."""
+    env = _TelegramEnv.read(environ)
+
+    def secret(value: SecretStr | None) -> str | None:
+        return None if value is None else value.get_secret_value()
+
     return TelegramConfig.from_credentials(
         {
-            "token": os.environ.get("TELEGRAM_BOT_TOKEN"),
-            "secret_token": os.environ.get("TELEGRAM_WEBHOOK_SECRET"),
-            "webhook_url": os.environ.get("TELEGRAM_WEBHOOK_URL"),
-            "base_url": os.environ.get("TELEGRAM_API_BASE_URL"),
-            "base_file_url": os.environ.get("TELEGRAM_FILE_BASE_URL"),
+            "token": secret(env.TELEGRAM_BOT_TOKEN),
+            "secret_token": secret(env.TELEGRAM_WEBHOOK_SECRET),
+            "webhook_url": env.TELEGRAM_WEBHOOK_URL,
+            "base_url": env.TELEGRAM_API_BASE_URL,
+            "base_file_url": env.TELEGRAM_FILE_BASE_URL,
         }
     )
 

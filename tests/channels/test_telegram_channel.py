@@ -233,3 +233,21 @@ def test_from_credentials_without_token_disables_the_channel() -> None:
 def test_config_repr_hides_the_token(fake_telegram: FakeTelegram) -> None:
     assert TELEGRAM_TOKEN not in repr(make_config(fake_telegram))
     assert isinstance(make_config(fake_telegram).make_bot(), Bot)
+
+
+def test_set_webhook_reads_its_settings_from_the_environment_typed() -> None:
+    from channels.telegram_channel import _config_from_env
+
+    config = _config_from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": " 123456:invented-token ",
+            "TELEGRAM_WEBHOOK_SECRET": "invented-secret",
+            "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/webhooks/telegram/webhook",
+            "TELEGRAM_API_BASE_URL": "",
+        }
+    )
+    assert config is not None
+    assert config.token == "123456:invented-token"  # stripped, like every setting
+    assert config.secret_token == "invented-secret"
+    assert config.webhook_url == "https://bot.example.org/webhooks/telegram/webhook"
+    assert _config_from_env({}) is None  # no token: nothing to set
