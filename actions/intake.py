@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions._common import answer_of, channel_of, language_of, say
 from actions.people import expand_responses, leave_queue_if_asked
+from actions.session import form_language_events, speak_new_language
 from bot.intake import engine
 from bot.intake import options as o
 from bot.intake.report import build_draft, next_steps
@@ -84,6 +85,19 @@ class ValidateReportForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if not requested:
             return []  # the form is being activated: nothing has been asked yet
+        # The language of this message first (no separate call per message inside the form).
+        language_events = form_language_events(dispatcher, tracker, domain)
+        events = [*language_events, *self._answer_events(dispatcher, tracker, domain, requested)]
+        speak_new_language(dispatcher, tracker, domain, language_events)
+        return events
+
+    def _answer_events(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        requested: str,
+    ) -> list[EventType]:
         answer = answer_of(tracker)
         turn = engine.handle_answer(
             dict(tracker.slots), requested, answer, domain, language_of(tracker)
