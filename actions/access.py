@@ -23,7 +23,7 @@ from rasa_sdk.types import DomainDict
 from actions._common import answer_of, channel_of, language_of, say
 from actions.intake import DRAFT_SLOTS, erase_events, say_erased
 from actions.people import expand_responses
-from actions.session import form_language_events, speak_new_language
+from actions.session import with_language_first
 from bot import commands, i18n
 from bot.access import engine
 from bot.access.engine import ACCESS_SLOTS  # noqa: F401 - re-exported for other modules
@@ -87,6 +87,12 @@ class ValidateAccessForm(FormValidationAction):
     def name(self) -> str:
         return "validate_access_form"
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """The message's language and the answer in one call."""
+        return await with_language_first(super().run, dispatcher, tracker, domain)
+
     async def required_slots(
         self,
         domain_slots: list[str],
@@ -102,16 +108,6 @@ class ValidateAccessForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if not requested:
             return []
-        # The language of this message first (no separate call per message inside the form).
-        language_events = form_language_events(dispatcher, tracker, domain)
-        events = [*language_events, *self._answer_events(dispatcher, tracker, domain, requested)]
-        speak_new_language(dispatcher, tracker, domain, language_events)
-        return events
-
-    @staticmethod
-    def _answer_events(
-        dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, requested: str
-    ) -> list[EventType]:
         ctx = _context(tracker, domain)
         turn = engine.handle_answer(
             dict(tracker.slots),

@@ -7,6 +7,7 @@ Outside a form the `language` slot's custom mapping runs :class:`ActionDetectLan
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -178,7 +179,7 @@ def _language_updates(
         in_report = (tracker.active_loop or {}).get("name") == "report_form"
         # Not while they are telling what happened (their next message would be taken for the
         # answer to the question after the offer) nor over another open control question.
-        telling = tracker.get_slot("requested_slot") == "description"
+        telling = tracker.get_slot("requested_slot") in ("description", "description_more")
         if in_report and not telling and not tracker.get_slot("pending_control"):
             # The report asks it as its next question (action_ask_language_choice), so the
             # answer to the offer is never taken for the answer to another question.
@@ -230,13 +231,26 @@ def form_language_events(
     return events
 
 
-def speak_new_language(
+
+async def with_language_first(
+    run: Callable[[CollectingDispatcher, Tracker, DomainDict], Awaitable[list[EventType]]],
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     domain: DomainDict,
-    language_events: list[EventType],
-) -> None:
-    """When ``language_events`` changed the language, the validation's replies are rendered here
-    in it (Rasa would render them with the tracker before the validation's events)."""
+) -> list[EventType]:
+    """A form validation's ``run``, with the language of the message decided first
+    (:func:`form_language_events`) in the same call.
+
+    When the decision changes the language, the validation's replies are rendered here in it:
+    Rasa renders an action's responses with the tracker before the action's events.
+    """
+    language_events = (
+        form_language_events(dispatcher, tracker, domain)
+        if tracker.get_slot("requested_slot")
+        else []
+    )
+    slots = dict(tracker.slots)
+    events = await run(dispatcher, tracker, domain)
     if any(event.get("name") == "language" for event in language_events):
-        render_in_language(dispatcher, domain, dict(tracker.slots))
+        render_in_language(dispatcher, domain, slots)
+    return [*language_events, *events]

@@ -115,12 +115,11 @@ def test_the_access_form_decides_the_language_too(domain: dict) -> None:
     dispatcher = CollectingDispatcher()
 
     class _NoStore(ValidateAccessForm):
-        @staticmethod
-        def _answer_events(*_args: Any) -> list[Any]:  # the store is not needed to decide
-            return []
+        async def get_validation_events(self, *_args: Any) -> list[Any]:
+            return []  # the answer needs the case store; the language does not
 
-    events = asyncio.run(_NoStore().get_validation_events(dispatcher, t, domain))
-    assert {e["name"]: e["value"] for e in events} == {
+    events = asyncio.run(_NoStore().run(dispatcher, t, domain))
+    assert {e["name"]: e["value"] for e in events[:3]} == {
         "language": "en", "language_locked": True, "language_ask": False}
 
 
@@ -183,3 +182,90 @@ def test_replies_rendered_here_are_what_rasa_renders_in_that_language(
     got = _rasa_uttered(ours.messages, slots_before, ROOT / "domain")
     assert len(got) == len(expected) == 2 * len(names)
     assert got == expected
+
+
+# ------------------------------------------------------------------ the questions, without a call
+
+
+def test_no_report_question_costs_a_call_of_its_own(domain: dict) -> None:
+    from actions.asks import ASKED_FOR, SENT_BY_VALIDATION
+
+    asks_in_domain = {a for a in domain["actions"] if a.startswith("action_ask_")}
+    # Left: the language offer (in two languages) and the consents still held (from the store).
+    assert asks_in_domain == {"action_ask_language_choice", "action_ask_access_withdraw"}
+    form = domain["forms"]["report_form"]["required_slots"]
+    for slot in ASKED_FOR:
+        assert slot in form
+        assert domain["slots"][slot]["mappings"] == [{"type": "from_text", "conditions": [
+            {"active_loop": "report_form", "requested_slot": slot}]}]
+        asked_by_rasa = f"utter_ask_{slot}" in domain["responses"]
+        assert asked_by_rasa == (slot not in SENT_BY_VALIDATION), slot
+
+
+def test_each_wording_is_requested_under_its_own_slot() -> None:
+    from actions.asks import ask_slot
+
+    assert ask_slot({}, "description") == "description"
+    assert ask_slot({"description_parts": ["x"]}, "description") == "description_more"
+    assert ask_slot({}, "incident_types") == "incident_types"
+    assert ask_slot({"pending_choices": ["verbal_abuse"]}, "motivations") == "motivations_more"
+    assert ask_slot({"caseworker": "yes"}, "contact_phone") == "contact_phone_needed"
+    assert ask_slot({"police": "named"}, "contact_email") == "contact_email_needed"
+    assert ask_slot({}, "contact_email") == "contact_email"
+
+
+def _turn(domain: dict, text: str, slots: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
+    """One answer to the form, as Rasa runs it: the asked slot filled from the text, then the
+    validation; returns the slots after it and what it sent."""
+    requested = slots["requested_slot"]
+    slots = {**{name: None for name in domain["slots"]}, **slots, requested: text}
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ValidateReportForm().run(
+        dispatcher, _tracker(text, slots, ["report_form"]), domain))
+    for event in events:
+        slots[event["name"]] = event["value"]
+    return slots, dispatcher.messages
+
+
+def test_a_multi_select_asks_for_more_in_the_same_call(domain: dict) -> None:
+    slots = {"language": "en", "reporter_role": "victim", "description": "x",
+             "requested_slot": "incident_types"}
+    slots, sent = _turn(domain, '/inform{"choice":"verbal_abuse"}', slots)
+    assert slots["requested_slot"] == "incident_types_more"
+    assert slots["incident_types"] is None and slots["pending_choices"] == ["verbal_abuse"]
+    assert sent[-1]["response"] == "utter_ask_more_choices"
+    offered = [b["payload"] for b in sent[-1]["buttons"]]
+    assert offered and not [p for p in offered if "verbal_abuse" in p]
+    slots, sent = _turn(domain, '/inform{"choice":"done"}', slots)
+    assert slots["incident_types"] == ["verbal_abuse"] and slots["incident_types_more"] is None
+    assert slots["requested_slot"] == "incident_date"
+    assert not [m for m in sent if m["response"] == "utter_ask_more_choices"]
+
+
+def test_telling_more_is_asked_by_its_own_response(domain: dict) -> None:
+    slots = {"language": "en", "reporter_role": "victim", "requested_slot": "description"}
+    slots, sent = _turn(domain, "Two men shouted at me outside the station.", slots)
+    assert slots["requested_slot"] == "description_more"  # Rasa: utter_ask_description_more
+    assert slots["description"] is None and slots["description_parts"]
+    slots, _ = _turn(domain, "One of them threw a drink at me.", slots)
+    assert slots["requested_slot"] == "description_more" and len(slots["description_parts"]) == 2
+    assert slots["description_more"] is None
+    slots, _ = _turn(domain, '/inform{"choice":"done"}', slots)
+    assert slots["description"] and slots["requested_slot"] == "incident_types"
+
+
+def test_the_summary_comes_before_the_question_in_the_same_call(domain: dict) -> None:
+    from bot.intake import engine
+
+    slots: dict[str, Any] = {"language": "en", "reporter_role": "victim", "description": "x",
+                             "incident_types": ["verbal_abuse"], "incident_date": "2026-11-30",
+                             "location": "Leeds", "place_type": "street", "motivations": ["race"],
+                             "perpetrator": "skipped", "support_needs": ["no_support"],
+                             "police": "no", "caseworker": "no"}
+    missing = [s for s in engine.required_slots(slots) if slots.get(s) is None]
+    assert missing[:2] == ["contact_wanted", "summary_confirmed"]
+    slots["requested_slot"] = "contact_wanted"
+    slots, sent = _turn(domain, '/inform{"choice":"no"}', slots)
+    assert slots["requested_slot"] == "summary_confirmed"
+    assert sent[-1]["response"] == "utter_summary"  # then Rasa: utter_ask_summary_confirmed
+    assert sent[-1]["s_description"] == "x"  # read back from the slots after this answer
