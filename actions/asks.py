@@ -11,7 +11,9 @@ questions whose wording depends on earlier answers are asked without a call too:
   can hold) has no response, so Rasa asks nothing and the form's validation sends it in the same
   call, with the code of the ask action below (:func:`send_dynamic_question`);
 * the summary read back before ``summary_confirmed`` is sent by the validation too; Rasa then asks
-  ``utter_ask_summary_confirmed``.
+  ``utter_ask_summary_confirmed``;
+* the offer to switch language (in two languages) is requested as ``language_choice_offer`` and
+  sent by the validation; the language menu is ``utter_ask_language_choice``.
 
 The ask slot holds the answer only for the validation, which hands it to the engine as the
 answer to the real slot (:data:`ASKED_FOR`).
@@ -31,6 +33,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._common import language_of
+from actions.session import OFFER_SLOT, ActionAskLanguageChoice, offer_message, open_offer
 from bot import i18n
 from bot.intake import engine
 from bot.intake import options as o
@@ -159,18 +162,26 @@ ASKED_FOR: dict[str, str] = {
     "contact_email_needed": "contact_email",
     **{f"{name}_more": name for name in o.MULTI_SELECT},
 }
+ASKED_FOR[OFFER_SLOT] = "language_choice"
 #: Ask slots whose question the validation sends (no domain response can ask them).
-SENT_BY_VALIDATION = frozenset(f"{name}_more" for name in o.MULTI_SELECT)
+SENT_BY_VALIDATION = frozenset({*(f"{name}_more" for name in o.MULTI_SELECT), OFFER_SLOT})
 # After a handoff the open question is asked again by the requested slot: an ask slot sent by the
 # validation is asked by the ask action of its slot (the others have their `utter_ask_<slot>`).
 ASK_ACTIONS.update(
-    {f"action_ask_{slot}": ASK_ACTIONS[f"action_ask_{ASKED_FOR[slot]}"] for slot in SENT_BY_VALIDATION}
+    {
+        f"action_ask_{slot}": ASK_ACTIONS[f"action_ask_{ASKED_FOR[slot]}"]
+        for slot in SENT_BY_VALIDATION
+        if slot != OFFER_SLOT
+    }
 )
+ASK_ACTIONS[f"action_ask_{OFFER_SLOT}"] = ActionAskLanguageChoice()
 
 
 def ask_slot(slots: dict, name: str) -> str:
     """The slot the form requests to ask ``name`` in this state: ``name`` itself, or the ask slot
     whose question fits (the wording ``engine.question_response`` chooses)."""
+    if name == "language_choice":
+        return OFFER_SLOT if open_offer(slots) else name
     response = engine.question_response(slots, name)
     if response == f"utter_ask_{name}":
         return name
@@ -194,7 +205,12 @@ async def send_dynamic_question(
     """What the validation sends for the question the form requests next (``tracker``: the slots
     after the validation): the "anything else?" of a multi-select, or the summary before
     "send it?"; nothing for a question Rasa asks with its domain response alone."""
-    if requested in SENT_BY_VALIDATION:
+    if requested == OFFER_SLOT:
+        slots = dict(tracker.slots)
+        offered = open_offer(slots)
+        if offered:
+            dispatcher.utter_message(**offer_message(domain, slots.get("language") or "en", offered))
+    elif requested in SENT_BY_VALIDATION:
         await ASK_ACTIONS[f"action_ask_{ASKED_FOR[requested]}"].run(dispatcher, tracker, domain)
     elif requested == "summary_confirmed":
         values = summary_values(dict(tracker.slots), domain, language_of(tracker))

@@ -99,6 +99,20 @@ def offer_message(domain: DomainDict, current: str, offered: str) -> dict[str, A
     return {"text": "\n\n".join(texts), "buttons": buttons}
 
 
+#: The ask slot (actions/asks.py) under which the report asks the open offer, not the menu.
+OFFER_SLOT = "language_choice_offer"
+
+
+def open_offer(slots: dict[str, Any]) -> str | None:
+    """The language an open switch offer proposes, when it is to be asked (else the menu is)."""
+    state = slots.get("language_offer")
+    offered = state.get("open") if isinstance(state, dict) else None
+    current = slots.get("language") or "en"
+    if offered and offered != current and not slots.get("language_locked"):
+        return str(offered)
+    return None
+
+
 class ActionAskLanguageChoice(Action):
     """Asks for the language inside the report: the two-language switch offer when one is open,
     else the menu of every language (the person typed "language")."""
@@ -109,10 +123,9 @@ class ActionAskLanguageChoice(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        state = _offer_state(tracker)
-        current = tracker.get_slot("language") or "en"
-        offered = state["open"]
-        if offered and offered != current and not tracker.get_slot("language_locked"):
+        offered = open_offer(dict(tracker.slots))
+        if offered:
+            current = tracker.get_slot("language") or "en"
             dispatcher.utter_message(**offer_message(domain, current, offered))
         else:
             dispatcher.utter_message(response="utter_ask_language_choice")
@@ -151,7 +164,8 @@ def _language_updates(
         return {}
     if answer.choice is not None:
         return {}
-    if tracker.get_slot("requested_slot") == "language_choice" and answer.text.strip().isdigit():
+    asked = tracker.get_slot("requested_slot") in ("language_choice", OFFER_SLOT)
+    if asked and answer.text.strip().isdigit():
         menu_codes = [code for code, _name in menu()]
         index = int(answer.text.strip()) - 1
         if 0 <= index < len(menu_codes):
@@ -181,7 +195,7 @@ def _language_updates(
         # answer to the question after the offer) nor over another open control question.
         telling = tracker.get_slot("requested_slot") in ("description", "description_more")
         if in_report and not telling and not tracker.get_slot("pending_control"):
-            # The report asks it as its next question (action_ask_language_choice), so the
+            # The report asks it as its next question (language_choice_offer), so the
             # answer to the offer is never taken for the answer to another question.
             updates["language_offer"] = {"open": decision.offer, "made": made}
             updates["pending_control"] = "language_choice"

@@ -191,8 +191,8 @@ def test_no_report_question_costs_a_call_of_its_own(domain: dict) -> None:
     from actions.asks import ASKED_FOR, SENT_BY_VALIDATION
 
     asks_in_domain = {a for a in domain["actions"] if a.startswith("action_ask_")}
-    # Left: the language offer (in two languages) and the consents still held (from the store).
-    assert asks_in_domain == {"action_ask_language_choice", "action_ask_access_withdraw"}
+    # Left: the consents still held, asked in the "my report" form (they come from the store).
+    assert asks_in_domain == {"action_ask_access_withdraw"}
     form = domain["forms"]["report_form"]["required_slots"]
     for slot in ASKED_FOR:
         assert slot in form
@@ -269,3 +269,29 @@ def test_the_summary_comes_before_the_question_in_the_same_call(domain: dict) ->
     assert slots["requested_slot"] == "summary_confirmed"
     assert sent[-1]["response"] == "utter_summary"  # then Rasa: utter_ask_summary_confirmed
     assert sent[-1]["s_description"] == "x"  # read back from the slots after this answer
+
+
+def test_the_language_offer_is_asked_in_the_same_call(domain: dict) -> None:
+    zh = "我在公交车上被两个人骂了，他们一直跟着我到车站"
+    en_1 = "They shouted at me and told me to go back to my country"
+    en_2 = "Then they followed me from the station all the way to my house"
+    slots = {**{name: None for name in domain["slots"]}, "language": "zh-Hans",
+             "reporter_role": "victim", "description": "x", "incident_types": ["verbal_abuse"],
+             "requested_slot": "incident_date", "incident_date": en_2}
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ValidateReportForm().run(
+        dispatcher, _tracker(en_2, slots, ["report_form"], earlier=(zh, en_1)), domain))
+    for event in events:
+        slots[event["name"]] = event["value"]
+    assert slots["language"] == "zh-Hans" and slots["pending_control"] == "language_choice"
+    assert slots["requested_slot"] == "language_choice_offer"
+    offer = dispatcher.messages[-1]
+    assert "English" in offer["text"] and len(offer["buttons"]) == 2
+    slots, sent = _turn(domain, '/inform{"choice":"lang:en"}', slots)
+    assert slots["language"] == "en" and slots["language_locked"] is True
+    assert slots["pending_control"] is None and slots["language_choice_offer"] is None
+    assert slots["requested_slot"] != "language_choice_offer"
+    # The menu (no offer open) is Rasa's own response: nothing sent for it here.
+    from actions.asks import ask_slot
+
+    assert ask_slot({"language": "en"}, "language_choice") == "language_choice"
