@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.i18n import DEFAULT_LANGUAGE, payload_choice
 from bot.intake.engine import Answer
+from bot.language.render import render
 
 logger = logging.getLogger(__name__)
 
@@ -54,3 +55,59 @@ def say(dispatcher: CollectingDispatcher, responses: list[tuple[str, dict[str, A
     """Sends domain responses (never literal text)."""
     for name, variables in responses:
         dispatcher.utter_message(response=name, **variables)
+
+
+def fresh_answer(tracker: Tracker) -> bool:
+    """Whether a form's validation is answering the latest user message (not a form run again
+    by a follow-up action, or activated, after that message was already handled).
+
+    Rasa calls the validation with the events so far plus the form's own `ActionExecuted` (and
+    the slots extracted from the message): after the latest user message there is no other action.
+    """
+    actions_after: list[str] = []
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            break
+        if kind == "action":
+            actions_after.append(str(event.get("name") or ""))
+    else:
+        return False
+    form = (tracker.active_loop or {}).get("name")
+    others = [name for name in actions_after if name not in (form, "action_extract_slots")]
+    return not others
+
+
+def render_in_language(
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    slots: dict[str, Any],
+    start: int = 0,
+) -> None:
+    """Renders the domain responses sent since message ``start`` for ``slots`` (their new
+    language) here, as Rasa's NLG would (:mod:`bot.language.render`).
+
+    Rasa renders an action's responses with the tracker before the action's events; when the
+    action itself changed the language, they would come out in the old one.
+    """
+    for index in range(start, len(dispatcher.messages)):
+        message = dispatcher.messages[index]
+        name = message.get("response")
+        if not name:
+            continue
+        values = {key: value for key, value in message.items() if key != "response"}
+        rendered = render(domain, name, slots, values)
+        if rendered is None:
+            continue
+        extra = {
+            key: value
+            for key, value in message.items()
+            if value and key not in ("response", "buttons")
+        }
+        dispatcher.messages[index] = {
+            **rendered,
+            **extra,
+            "buttons": [*(rendered.get("buttons") or []), *(message.get("buttons") or [])],
+            "response": None,
+        }
+

@@ -23,6 +23,7 @@ from rasa_sdk.types import DomainDict
 from actions._common import answer_of, channel_of, language_of, say
 from actions.intake import DRAFT_SLOTS, erase_events, say_erased
 from actions.people import expand_responses
+from actions.session import with_language_first
 from bot import commands, i18n
 from bot.access import engine
 from bot.access.engine import ACCESS_SLOTS  # noqa: F401 - re-exported for other modules
@@ -84,6 +85,12 @@ class ValidateAccessForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_access_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """The message's language and the answer in one call."""
+        return await with_language_first(super().run, dispatcher, tracker, domain)
 
     async def required_slots(
         self,

@@ -1,7 +1,26 @@
-"""The report form's own "ask" actions (`action_ask_<slot>`), and the explicit registry of them.
+"""How the report form asks its questions without a round trip of their own, and the ask code.
 
-Kept apart from :mod:`actions.intake` so that :mod:`actions.people` can re-ask the open question
-after a handoff (``ASK_ACTIONS``) without importing the report's actions, which import it.
+Rasa's form asks the slot it requests with ``action_ask_<slot>`` when the domain lists that action
+(one more action-server call), else with the domain response ``utter_ask_<slot>`` (no call). The
+questions whose wording depends on earlier answers are asked without a call too:
+
+* the form requests them under an **ask slot** of their own (:func:`ask_slot`):
+  ``description_more``, ``contact_phone_needed`` and ``contact_email_needed`` are asked with their
+  domain responses (``utter_ask_description_more`` ...) by Rasa itself;
+  ``<multi-select>_more`` ("anything else?" with the options not yet picked: buttons no response
+  can hold) has no response, so Rasa asks nothing and the form's validation sends it in the same
+  call, with the code of the ask action below (:func:`send_dynamic_question`);
+* the summary read back before ``summary_confirmed`` is sent by the validation too; Rasa then asks
+  ``utter_ask_summary_confirmed``;
+* the offer to switch language (in two languages) is requested as ``language_choice_offer`` and
+  sent by the validation; the language menu is ``utter_ask_language_choice``.
+
+The ask slot holds the answer only for the validation, which hands it to the engine as the
+answer to the real slot (:data:`ASKED_FOR`).
+
+The ask actions stay, out of the domain: :mod:`actions.people` re-asks the open question after a
+handoff with them (``ASK_ACTIONS``, by the requested slot); kept apart from :mod:`actions.intake`
+so that it need not import the report's actions, which import it.
 """
 
 from __future__ import annotations
@@ -14,8 +33,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._common import language_of
+from actions.session import OFFER_SLOT, ActionAskLanguageChoice, offer_message, open_offer
 from bot import i18n
 from bot.intake import engine
+from bot.intake import options as o
 from bot.intake.report import summary_values
 
 
@@ -134,3 +155,63 @@ ASK_ACTIONS: dict[str, Action] = {
         ActionAskSummaryConfirmed(),
     )
 }
+#: Ask slot -> the slot it asks for (the ask slots are in domain/slots.yml and the form's list).
+ASKED_FOR: dict[str, str] = {
+    "description_more": "description",
+    "contact_phone_needed": "contact_phone",
+    "contact_email_needed": "contact_email",
+    **{f"{name}_more": name for name in o.MULTI_SELECT},
+}
+ASKED_FOR[OFFER_SLOT] = "language_choice"
+#: Ask slots whose question the validation sends (no domain response can ask them).
+SENT_BY_VALIDATION = frozenset({*(f"{name}_more" for name in o.MULTI_SELECT), OFFER_SLOT})
+# After a handoff the open question is asked again by the requested slot: an ask slot sent by the
+# validation is asked by the ask action of its slot (the others have their `utter_ask_<slot>`).
+ASK_ACTIONS.update(
+    {
+        f"action_ask_{slot}": ASK_ACTIONS[f"action_ask_{ASKED_FOR[slot]}"]
+        for slot in SENT_BY_VALIDATION
+        if slot != OFFER_SLOT
+    }
+)
+ASK_ACTIONS[f"action_ask_{OFFER_SLOT}"] = ActionAskLanguageChoice()
+
+
+def ask_slot(slots: dict, name: str) -> str:
+    """The slot the form requests to ask ``name`` in this state: ``name`` itself, or the ask slot
+    whose question fits (the wording ``engine.question_response`` chooses)."""
+    if name == "language_choice":
+        return OFFER_SLOT if open_offer(slots) else name
+    response = engine.question_response(slots, name)
+    if response == f"utter_ask_{name}":
+        return name
+    if response == "utter_ask_more_choices":
+        return f"{name}_more"
+    return response.removeprefix("utter_ask_")
+
+
+def asked_slots(slots: dict) -> list[str]:
+    """The report's questions still to ask (`engine.required_slots`), each empty one under the slot
+    that asks it in this state."""
+    return [
+        name if slots.get(name) is not None else ask_slot(slots, name)
+        for name in engine.required_slots(slots)
+    ]
+
+
+async def send_dynamic_question(
+    requested: str | None, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> None:
+    """What the validation sends for the question the form requests next (``tracker``: the slots
+    after the validation): the "anything else?" of a multi-select, or the summary before
+    "send it?"; nothing for a question Rasa asks with its domain response alone."""
+    if requested == OFFER_SLOT:
+        slots = dict(tracker.slots)
+        offered = open_offer(slots)
+        if offered:
+            dispatcher.utter_message(**offer_message(domain, slots.get("language") or "en", offered))
+    elif requested in SENT_BY_VALIDATION:
+        await ASK_ACTIONS[f"action_ask_{ASKED_FOR[requested]}"].run(dispatcher, tracker, domain)
+    elif requested == "summary_confirmed":
+        values = summary_values(dict(tracker.slots), domain, language_of(tracker))
+        dispatcher.utter_message(response="utter_summary", **values)

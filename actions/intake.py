@@ -16,7 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._common import answer_of, channel_of, language_of, say
+from actions.asks import ASKED_FOR, asked_slots, send_dynamic_question
 from actions.people import expand_responses, leave_queue_if_asked
+from actions.session import with_language_first
 from bot.intake import engine
 from bot.intake import options as o
 from bot.intake.report import build_draft, next_steps
@@ -38,6 +40,7 @@ REPORT_SLOTS = (
     "draft_saved",
     "switch_to_access",
     "resume_draft",
+    *ASKED_FOR,
     "requested_slot",
 )
 
@@ -64,6 +67,13 @@ class ValidateReportForm(FormValidationAction):
     def name(self) -> str:
         return "validate_report_form"
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """The whole turn in one call: the message's language, the answer, and the next question
+        where its wording depends on the answers (see :mod:`actions.asks`)."""
+        return await with_language_first(super().run, dispatcher, tracker, domain)
+
     async def required_slots(
         self,
         domain_slots: list[str],
@@ -71,8 +81,19 @@ class ValidateReportForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """The questions still to ask depend on earlier answers (see `engine.required_slots`)."""
-        return engine.required_slots(tracker.slots)
+        """The questions still to ask depend on earlier answers (see `engine.required_slots`),
+        each under the slot that asks it in this state (`actions.asks.asked_slots`)."""
+        return asked_slots(tracker.slots)
+
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventType | None:
+        """The next question; sends its state-dependent part (multi-select "anything else?",
+        the summary) here, where Rasa would otherwise call an `action_ask_*`."""
+        event = await super().next_requested_slot(dispatcher, tracker, domain)
+        if event is not None:
+            await send_dynamic_question(event.get("value"), dispatcher, tracker, domain)
+        return event
 
     async def get_validation_events(
         self,
@@ -84,14 +105,22 @@ class ValidateReportForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if not requested:
             return []  # the form is being activated: nothing has been asked yet
+        slot = ASKED_FOR.get(requested, requested)
+        slots = dict(tracker.slots)
+        if slot != requested:
+            # Asked under its ask slot: the message is the answer to the slot itself, held there
+            # as its own from_text mapping would have held it.
+            slots[slot] = slots.get(requested)
         answer = answer_of(tracker)
-        turn = engine.handle_answer(
-            dict(tracker.slots), requested, answer, domain, language_of(tracker)
-        )
-        if requested == "draft_secret" and set(turn.updates) == {"draft_secret"} and not turn.responses:
+        turn = engine.handle_answer(slots, slot, answer, domain, language_of(tracker))
+        if slot == "draft_secret" and set(turn.updates) == {"draft_secret"} and not turn.responses:
             return self._save_draft(dispatcher, tracker, answer.text)
         say(dispatcher, expand_responses(turn.responses, tracker))
-        return [SlotSet(name, value) for name, value in turn.updates.items()]
+        updates = dict(turn.updates)
+        if slot != requested:
+            updates.setdefault(slot, slots[slot])
+            updates[requested] = None  # an ask slot never keeps the answer
+        return [SlotSet(name, value) for name, value in updates.items()]
 
     @staticmethod
     def _save_draft(

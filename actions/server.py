@@ -9,7 +9,11 @@ adds, before any route runs:
   secret in the ``X-Action-Secret`` header (:mod:`bot.secrets`; Rasa sends it from
   ``endpoints.yml``'s ``action_endpoint.headers``), compared in constant time;
 - an error handler that answers a bare 500: rasa_sdk's own echoes the whole request body (the
-  tracker, with everything the person wrote) back and into the log.
+  tracker, with everything the person wrote) back and into the log;
+- the domain from ``domain/`` (the files the model was trained from) for a call that comes
+  without one: Rasa sends the whole domain (every response in 12 languages, ~0.9 MB) with every
+  call unless ``enable_selective_domain: true`` is set under ``action_endpoint`` in the endpoints
+  file; with it, Rasa sends none to actions not marked ``send_domain``, and ours read this copy.
 
 Usage: ``python -m actions.server [--port 5055] [--host 127.0.0.1]`` (``ACTION_HOST`` /
 ``ACTION_PORT``; in a container set ``ACTION_HOST=0.0.0.0``, the secret still applies).
@@ -18,10 +22,13 @@ Usage: ``python -m actions.server [--port 5055] [--host 127.0.0.1]`` (``ACTION_H
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
+import yaml
 from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
@@ -35,14 +42,55 @@ OPEN_PATHS = frozenset({"/health"})
 DEFAULT_PORT = 5055
 
 
+#: The domain files Rasa trains from (``rasa train --domain domain``).
+DOMAIN_DIR = Path(__file__).resolve().parents[1] / "domain"
+
+
+@functools.lru_cache(maxsize=1)
+def local_domain() -> dict[str, Any]:
+    """The domain as Rasa merges ``domain/*.yml`` (mappings merged key by key, lists joined),
+    read once per process."""
+    merged: dict[str, Any] = {}
+    for path in sorted(DOMAIN_DIR.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, value in data.items():
+            if isinstance(value, dict):
+                merged.setdefault(key, {}).update(value)
+            elif isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+            else:
+                merged.setdefault(key, value)
+    return merged
+
+
+def _executor_class() -> type:
+    from rasa_sdk.executor import ActionExecutor
+
+    class LocalDomainExecutor(ActionExecutor):
+        """rasa_sdk's executor, giving a call without a domain the one in ``domain/``."""
+
+        async def run(self, action_call: dict[str, Any]) -> Any:
+            if not action_call.get("domain"):
+                action_call = {**action_call, "domain": local_domain()}
+            return await super().run(action_call)
+
+    return LocalDomainExecutor
+
+
 def build_app(secret: str, package: str = "actions") -> Sanic:
     """rasa_sdk's app for ``package``, refusing calls without ``secret``."""
-    from rasa_sdk.endpoint import create_app
+    from rasa_sdk import endpoint
 
     if not secret:
         raise SecretError("the action server needs a shared secret")
-    # No CORS: only Rasa calls this server, never a browser.
-    app = create_app(package, cors_origins="")
+    # create_app makes its executor from the module's name: ours for the time of the call.
+    standard = endpoint.ActionExecutor
+    endpoint.ActionExecutor = _executor_class()  # type: ignore[misc]
+    try:
+        # No CORS: only Rasa calls this server, never a browser.
+        app = endpoint.create_app(package, cors_origins="")
+    finally:
+        endpoint.ActionExecutor = standard  # type: ignore[misc]
 
     async def require_secret(request: Request) -> Any:
         if request.method == "GET" and request.path in OPEN_PATHS:

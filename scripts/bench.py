@@ -1181,6 +1181,7 @@ async def diagnose_bot(
         lines = [json.loads(line) for line in diag_file.read_text().splitlines() if line.strip()]
     turns = merge_diagnosis(lines, load.trace or [])
     result: dict[str, Any] = {
+        "turns_per_conversation": round(len(load.trace or []) / max(count, 1)),
         "all": summarise_turns(turns),
         "kinds": {
             kind: summarise_turns([t for t in turns if t["kind"] == kind]) for kind in TURN_KINDS
@@ -1198,8 +1199,11 @@ async def diagnose_bot(
     return result
 
 
-async def diagnose(args: argparse.Namespace, baseline_model: Path, turns: int) -> dict[str, Any]:
-    """The per-turn breakdown of both bots (see scripts/bench_diagnose.py)."""
+async def diagnose(
+    args: argparse.Namespace, baseline_model: Path, turns: int | None = None
+) -> dict[str, Any]:
+    """The per-turn breakdown of both bots (see scripts/bench_diagnose.py). The baseline does
+    `turns` turns per conversation, by default as many as one of ours took."""
     count = args.diagnose_conversations
 
     def ours(tmp: Path, diag_file: Path) -> Running:
@@ -1208,13 +1212,37 @@ async def diagnose(args: argparse.Namespace, baseline_model: Path, turns: int) -
     def baseline(tmp: Path, diag_file: Path) -> Running:
         return start_baseline(tmp, baseline_model, diagnose_file=diag_file)
 
+    ours_diag = await diagnose_bot("ours", ours, our_conversation, count, long=args.long > 0)
+    turns = turns or ours_diag["turns_per_conversation"]
     return {
         "conversations": count,
-        "ours": await diagnose_bot("ours", ours, our_conversation, count, long=True),
+        "ours": ours_diag,
         "baseline": await diagnose_bot(
             "baseline", baseline, baseline_conversation(turns), count, long=False
         ),
     }
+
+
+async def diagnose_only(args: argparse.Namespace) -> int:
+    """`--diagnose-only`: the `--diagnose` phase alone (no load, Twilio or scale-out phase), a
+    few minutes: what each turn costs and which action-server calls it makes, against the
+    baseline in the same run. Writes artifacts/bench-diagnose.md and .json."""
+    started = time.monotonic()
+    result: dict[str, Any] = {"measured_at": _now(), "loadavg": {"start": _loadavg()}}
+    baseline_model, _training = await asyncio.to_thread(train_baseline)
+    result["diagnosis"] = await diagnose(args, baseline_model)
+    result["loadavg"]["end"] = _loadavg()
+    result["seconds"] = round(time.monotonic() - started, 1)
+    markdown = diagnosis_markdown(result["diagnosis"])
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "bench-diagnose.md").write_text(markdown)
+    (ARTIFACTS / "bench-diagnose.json").write_text(
+        json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    )
+    print(markdown)
+    print(f"Written: artifacts/bench-diagnose.md, artifacts/bench-diagnose.json "
+          f"({result['seconds']} s in all; load average {result['loadavg']})")
+    return 0
 
 
 def _cell(row: dict[str, Any] | None, with_count: bool) -> str:
@@ -1589,6 +1617,8 @@ async def main_async(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    if args.diagnose_only:
+        return await diagnose_only(args)
     started = time.monotonic()
     result: dict[str, Any] = {
         "measured_at": _now(),
@@ -1713,6 +1743,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also break turns down step by step, ours and the baseline "
         "(scripts/bench_diagnose.py)",
+    )
+    parser.add_argument(
+        "--diagnose-only",
+        action="store_true",
+        help="only the --diagnose phase (no load phases): a few minutes",
     )
     parser.add_argument(
         "--diagnose-conversations",

@@ -1,4 +1,7 @@
-"""The per-message language mapping (actions/session.py): keeps, offers, never imposes a switch."""
+"""The per-message language decision (actions/session.py): keeps, offers, never imposes a switch.
+
+One function (`decide_language`) for the `language` slot's mapping action outside a form and the
+forms' validation inside one."""
 
 from __future__ import annotations
 
@@ -11,7 +14,12 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.session import ActionAskLanguageChoice, ValidateSlotMappings, offer_message
+from actions.session import (
+    ActionAskLanguageChoice,
+    ActionDetectLanguage,
+    decide_language,
+    offer_message,
+)
 from bot import languages
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -43,7 +51,7 @@ def tracker(text: str, earlier: list[str], slots: dict[str, Any], in_report: boo
 
 def extract(domain: dict, t: Tracker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    result = asyncio.run(ValidateSlotMappings().extract_language(dispatcher, t, domain))
+    result = decide_language(dispatcher, t, domain)
     return result, dispatcher.messages
 
 
@@ -144,3 +152,17 @@ def test_a_locked_language_is_never_offered_away(domain: dict) -> None:
 def test_an_explicit_choice_always_wins(domain: dict) -> None:
     updates, _ = extract(domain, tracker("English please", [ZH_DESCRIPTION], {"language": "zh-Hans"}))
     assert updates.get("language") == "en" and updates.get("language_locked") is True
+
+
+def test_the_mapping_action_sets_what_the_decision_changes(domain: dict) -> None:
+    t = tracker(EN_LONG_2, [ZH_DESCRIPTION, EN_LONG_1], {"language": "zh-Hans"}, in_report=False)
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionDetectLanguage().run(dispatcher, t, domain))
+    assert events == [{"event": "slot", "timestamp": None, "name": "language_offer",
+                       "value": {"open": None, "made": ["en"]}}]
+    assert len(dispatcher.messages) == 1  # the offer, sent at once outside a report
+    dispatcher = CollectingDispatcher()
+    t = tracker("English please", [ZH_DESCRIPTION], {"language": "zh-Hans"}, in_report=False)
+    events = asyncio.run(ActionDetectLanguage().run(dispatcher, t, domain))
+    assert {e["name"]: e["value"] for e in events} == {
+        "language": "en", "language_locked": True, "language_ask": False}
