@@ -217,12 +217,11 @@ class ActionFinishReport(Action):
 def erase_events(tracker: Tracker) -> list[EventType]:
     """Erases this conversation: loose evidence and live-chat requests now (no operator can
     accept it any more), every stored event when Rasa saves."""
-    from actions.store import store
+    from actions.store import case_store
     from bot.privacy.erasure import erase_unsent
 
     try:
-        settings, sessions, keyring = store()
-        erase_unsent(sessions, settings, tracker.sender_id, keyring)
+        erase_unsent(case_store(), tracker.sender_id)
     except Exception:  # noqa: BLE001 - the transcript is still erased; retention gets the rest
         logger.exception("deleting the conversation's unsent evidence or queue place failed")
     return [SlotSet("erase_requested", True)]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.crypto import Keyring
-from bot.settings import Settings
 from bot.store import service
 from bot.store.uow import Store, process_store
 
@@ -27,12 +25,6 @@ def submit(draft: dict[str, Any], *, submission_key: str) -> str:
             session, store.keyring, draft, submission_key=submission_key
         )
     return result.reference
-
-
-def store() -> tuple[Settings, Any, Keyring]:
-    """(settings, session factory, keyring) of the case store (prefer :func:`case_store`)."""
-    handle = case_store()
-    return handle.settings, handle.sessions, handle.keyring
 
 
 def draft_days() -> int:

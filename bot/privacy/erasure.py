@@ -20,7 +20,7 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, overload
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -29,7 +29,6 @@ from bot.crypto import Keyring
 from bot.privacy.common import case_evidence, checkpoint, delete_evidence_rows, secure_delete
 from bot.privacy.models import ErasureRecord
 from bot.privacy.tracker_events import conversation_events, delete_conversations
-from bot.settings import Settings
 from bot.store import sealed
 from bot.store.audit import audit
 from bot.store.handoff_models import (
@@ -259,17 +258,7 @@ def was_erased(store: Store, reference: str) -> bool:
 # already SUBMITTED from the conversation stays: it is the case, and has its own erasure above.
 
 
-@overload
-def erase_unsent(store: Store, conversation_key: str, /) -> dict[str, int]: ...
-
-
-@overload
-def erase_unsent(  # TRANSITIONAL: the old form, until its last callers pass the Store
-    sessions: Any, settings: Settings, conversation_key: str, keyring: Keyring | None = None, /
-) -> dict[str, int]: ...
-
-
-def erase_unsent(store: Any, *args: Any) -> dict[str, int]:
+def erase_unsent(store: Store, conversation_key: str) -> dict[str, int]:
     """Deletes the case store's traces of a conversation that are not a submitted report.
 
     Idempotent: a second call finds nothing and deletes nothing. One unit of work.
@@ -277,10 +266,6 @@ def erase_unsent(store: Any, *args: Any) -> dict[str, int]:
     Args:
         store: The process's case store (its settings give the evidence folder).
         conversation_key: Rasa's sender id of the conversation.
-
-    (TRANSITIONAL: ``erase_unsent(sessions, settings, conversation_key, keyring=None)``, the form
-    from before the :class:`~bot.store.uow.Store`, still works: it runs on the process's store,
-    or on a store with the keyring given.)
 
     Returns:
         How many live-chat requests and evidence files were deleted, and how many "my report"
@@ -293,9 +278,6 @@ def erase_unsent(store: Any, *args: Any) -> dict[str, int]:
     from bot.store.models import Evidence
     from bot.store.person import revoke_access
 
-    if not isinstance(store, Store):
-        return _erase_unsent_old_form(*args)
-    (conversation_key,) = args
     settings = store.settings
     with store.unit_of_work() as session:
         grants = revoke_access(
@@ -314,21 +296,6 @@ def erase_unsent(store: Any, *args: Any) -> dict[str, int]:
         )
         evidence = delete_evidence_rows(session, settings, rows)
     return {"live_requests": requests, "evidence_files": evidence, "access_grants": grants}
-
-
-def _erase_unsent_old_form(
-    settings: Settings, conversation_key: str, keyring: Keyring | None = None
-) -> dict[str, int]:
-    """TRANSITIONAL: :func:`erase_unsent` called the old way (see there)."""
-    from bot.store.uow import process_store
-
-    if keyring is None:
-        return erase_unsent(process_store(settings), conversation_key)
-    store = Store(settings, keyring=keyring)
-    try:
-        return erase_unsent(store, conversation_key)
-    finally:
-        store.dispose()
 
 
 class Tombstones:

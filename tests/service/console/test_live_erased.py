@@ -7,7 +7,6 @@ from typing import Any
 
 from bot.handoff import live
 from bot.privacy.erasure import erase_unsent
-from bot.settings import Settings
 from tests.service.console.conftest import MakeConsole, console_state, login
 
 CID = "web-sid-erased-01"
@@ -29,7 +28,7 @@ async def _queue_push(ws: Any) -> list[dict[str, Any]]:
 
 
 async def test_an_erased_waiting_chat_leaves_every_console_and_cannot_be_accepted(
-    make_console: MakeConsole, users: Any, session_factory: Any, settings: Settings
+    make_console: MakeConsole, users: Any, session_factory: Any, temp_store: Any
 ) -> None:
     request_id = _queue(session_factory, users)
     client = await make_console()
@@ -38,7 +37,7 @@ async def test_an_erased_waiting_chat_leaves_every_console_and_cannot_be_accepte
     ws = await client.ws_connect("/api/live/ws", headers={"Origin": origin})
     assert [item["id"] for item in await _queue_push(ws)] == [request_id]
 
-    assert erase_unsent(session_factory, settings, CID)["live_requests"] == 1
+    assert erase_unsent(temp_store, CID)["live_requests"] == 1
     await console_state(client).hub.tick()
     assert await _queue_push(ws) == []
 
@@ -50,7 +49,7 @@ async def test_an_erased_waiting_chat_leaves_every_console_and_cannot_be_accepte
 
 
 async def test_an_erased_active_chat_is_dropped_and_the_operator_cannot_write_to_it(
-    make_console: MakeConsole, users: Any, session_factory: Any, settings: Settings,
+    make_console: MakeConsole, users: Any, session_factory: Any, temp_store: Any,
     fake_rasa: Any,
 ) -> None:
     request_id = _queue(session_factory, users)
@@ -65,7 +64,7 @@ async def test_an_erased_active_chat_is_dropped_and_the_operator_cannot_write_to
     hub = console_state(client).hub
     assert request_id in hub._seen
 
-    erase_unsent(session_factory, settings, CID)
+    erase_unsent(temp_store, CID)
     await hub.tick()
     while (message := await ws.receive_json(timeout=5))["type"] != "queue" or message["live"]:
         pass
@@ -95,7 +94,7 @@ async def test_a_chat_the_person_left_is_not_listed(
 
 
 def test_erasing_a_conversation_ends_its_my_report_grant(
-    session_factory: Any, settings: Settings, keyring: Any
+    session_factory: Any, temp_store: Any, keyring: Any
 ) -> None:
     from bot.store import person
     from tests.service.console.cases import add_case
@@ -105,7 +104,7 @@ def test_erasing_a_conversation_ends_its_my_report_grant(
     with session_factory() as session:
         person.grant_access(session, keyring, CID, reference, now=now)
         assert person.granted_reference(session, keyring, CID, now=now) == reference
-    assert erase_unsent(session_factory, settings, CID, keyring)["access_grants"] == 1
+    assert erase_unsent(temp_store, CID)["access_grants"] == 1
     later = dt.datetime.now(dt.timezone.utc)
     with session_factory() as session:
         assert person.granted_reference(session, keyring, CID, now=later) is None
