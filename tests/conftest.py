@@ -61,6 +61,19 @@ def _fresh_process_store() -> Iterator[None]:
 
 
 @pytest.fixture
+def temp_store(settings: Settings, keyring: Keyring) -> Iterator[Any]:
+    """A :class:`bot.store.uow.Store` on a migrated, empty case store in the temporary folder
+    (the ``keyring`` fixture), not installed as the process's store (see ``uow_store``)."""
+    from bot.store.db import upgrade
+    from bot.store.uow import Store
+
+    upgrade(settings.database_url)
+    store = Store(settings, keyring=keyring)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
 def uow_store(settings: Settings, keyring: Keyring) -> Iterator[Any]:
     """The case store handle (:class:`bot.store.uow.Store`) on a migrated, empty SQLite case store
     in the temporary folder, with the ``keyring`` fixture, installed as this process's store for

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.crypto import Keyring
-from bot.settings import Settings
 from bot.store.uow import Store
-
-
-@pytest.fixture
-def temp_store(settings: Settings, keyring: Keyring) -> Iterator[Store]:
-    """A :class:`Store` on a migrated, empty case store in the temporary folder (test keyring)."""
-    from bot.store.db import upgrade
-
-    upgrade(settings.database_url)
-    store = Store(settings, keyring=keyring)
-    yield store
-    store.dispose()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,17 +105,6 @@ async def fake_rasa(aiohttp_server: Any) -> tuple[FakeRasa, TestServer]:
     fake = FakeRasa()
     server = await aiohttp_server(fake.app())
     return fake, server
-
-
-@pytest.fixture
-def temp_store(settings: Settings, keyring: Keyring) -> Iterator[Store]:
-    """A :class:`Store` on a migrated, empty case store in the temporary folder (test keyring)."""
-    from bot.store.db import upgrade
-
-    upgrade(settings.database_url)
-    store = Store(settings, keyring=keyring)
-    yield store
-    store.dispose()
 
 
 @pytest.fixture
