@@ -105,7 +105,7 @@ def test_full_report_leaves_no_plaintext_canary_anywhere(tmp_path: Path) -> None
         # Evidence uploaded during the conversation (as a channel would) holding the sentence.
         settings = Settings.from_env(stack.env)
         sessions, keyring = stack.store()
-        with sessions() as session:
+        with stack.case_store().unit_of_work() as session:  # the store functions never commit
             service.add_evidence(
                 session, keyring, settings, sender, "text/plain", sentence.encode("utf-8")
             )
