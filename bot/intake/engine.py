@@ -403,6 +403,16 @@ def question_topic(answer: Answer, text: str, requested: str) -> str | None:
     topic = faq.topic_of_intent(answer.intent)
     if topic is None or answer.intent_confidence < QUESTION_MIN_CONFIDENCE:
         return None
+    if (
+        topic == "danger"
+        and requested in NARRATIVE_SLOTS
+        and not reads_as_question(text)
+        and not commands.is_danger(text)
+    ):
+        # A question about danger names it (the lexicon's danger words, every language); an
+        # account the model scores as that question without one ("something they shouted …")
+        # is the answer, however sure the model is.
+        return None
     if requested in NARRATIVE_SLOTS and not (
         reads_as_question(text)
         or answer.intent_confidence >= QUESTION_IN_NARRATIVE_MIN_CONFIDENCE

@@ -352,3 +352,15 @@ def test_asking_what_to_do_if_in_danger_gets_that_answer_not_the_emergency(domai
     # Said plainly (not conditional) it is the emergency, and what they wrote is kept.
     turn = handle_answer(slots, "description", text("I'm in danger", "ask_danger", 0.9), domain, "en")
     assert said(turn)[0] == "utter_emergency"
+
+
+def test_an_account_the_model_takes_for_the_danger_question_is_kept_as_the_answer() -> None:
+    # "something they shouted" scored as ask_danger at 0.91: no danger word, no question mark —
+    # the description, never answered as a question and dropped.
+    words = "Detail number 1: something they shouted, part 1."
+    turn = engine.question_topic(text(words, "ask_danger", 0.91), words, "description")
+    assert turn is None
+    asked = "what should I do if I am in danger"
+    assert engine.question_topic(text(asked, "ask_danger", 0.91), asked, "description") == "danger"
+    marked = "what if they come back?"
+    assert engine.question_topic(text(marked, "ask_danger", 0.6), marked, "description") == "danger"

@@ -18,6 +18,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
+# The privacy tables live on the same metadata (bot/privacy/models.py): imported so the comparison
+# sees every table even when this file runs alone.
+import bot.privacy.models  # noqa: F401
 from bot.crypto import Keyring
 from bot.settings import Settings
 from bot.store import service
