@@ -402,6 +402,18 @@ def broken_audit(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     return breaking
 
 
+async def _ready(
+    make_console: MakeConsole, session_factory: Any, change: Change
+) -> tuple[Any, str, Any]:
+    """Signs in for ``change`` (for the override form, with no override in force first) and
+    returns the client, its CSRF token and the audit rows before the change."""
+    if change.name == "form-override":
+        with session_factory() as session:
+            session.delete(session.get(ServiceHoursOverride, 1))
+    client, csrf = await _signed_in(make_console, change)
+    return client, csrf, _rows(session_factory)
+
+
 @pytest.mark.parametrize("change", STORED, ids=lambda c: c.name)
 async def test_a_change_whose_audit_row_cannot_be_written_is_not_kept(
     make_console: MakeConsole,
@@ -410,11 +422,7 @@ async def test_a_change_whose_audit_row_cannot_be_written_is_not_kept(
     change: Change,
     broken_audit: Callable[[], None],
 ) -> None:
-    if change.name == "form-override":
-        with session_factory() as session:
-            session.delete(session.get(ServiceHoursOverride, 1))
-    client, csrf = await _signed_in(make_console, change)
-    before = _rows(session_factory)
+    client, csrf, before = await _ready(make_console, session_factory, change)
     broken_audit()
     response = await change.do(client, csrf, world)
     assert response.status == 500
@@ -446,11 +454,7 @@ async def test_a_commit_that_fails_keeps_neither_the_change_nor_its_audit_row(
     change: Change,
     failing_commit: Callable[[str], None],
 ) -> None:
-    if change.name == "form-override":
-        with session_factory() as session:
-            session.delete(session.get(ServiceHoursOverride, 1))
-    client, csrf = await _signed_in(make_console, change)
-    before = _rows(session_factory)
+    client, csrf, before = await _ready(make_console, session_factory, change)
     failing_commit(change.action)
     response = await change.do(client, csrf, world)
     assert response.status == 500
