@@ -53,6 +53,8 @@ class Store:
     @property
     def engine(self) -> Engine:
         """The engine, created on first use with the configured SQLite busy timeout."""
+        if self._engine is not None:  # every unit of work asks: no lock once it exists
+            return self._engine
         with self._lock:
             if self._engine is None:
                 self._engine = make_engine(
@@ -64,6 +66,8 @@ class Store:
     @property
     def sessions(self) -> sessionmaker:
         """The session factory (``expire_on_commit=False``, 2.0 style)."""
+        if self._sessions is not None:
+            return self._sessions
         engine = self.engine
         with self._lock:
             if self._sessions is None:
@@ -73,6 +77,8 @@ class Store:
     @property
     def keyring(self) -> Keyring:
         """The keyring, loaded once from the settings' key file."""
+        if self._keyring is not None:
+            return self._keyring
         with self._lock:
             if self._keyring is None:
                 from bot.crypto import Keyring
