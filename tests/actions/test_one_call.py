@@ -35,7 +35,9 @@ def domain() -> dict[str, Any]:
     for data in _domain_files():
         for key in ("responses", "forms", "slots"):
             merged[key].update(data.get(key) or {})
-        merged["actions"] += data.get("actions") or []
+        # an action is a name, or {name: {send_domain: false}}
+        merged["actions"] += [a if isinstance(a, str) else next(iter(a))
+                              for a in data.get("actions") or []]
     return merged
 
 

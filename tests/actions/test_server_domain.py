@@ -31,7 +31,25 @@ def test_the_local_domain_is_the_one_rasa_builds_from_the_same_files() -> None:
     assert ours["responses"] == rasa["responses"]
     assert ours["forms"] == rasa["forms"]
     assert set(ours["slots"]) == set(rasa["slots"])
-    assert set(ours["actions"]) == set(rasa["actions"])
+    assert _names(ours["actions"]) == _names(rasa["actions"])
+
+
+def _names(actions: list[Any]) -> set[str]:
+    """Action names from a domain's list (a name, or {name: {send_domain: …}})."""
+    return {a if isinstance(a, str) else next(iter(a)) for a in actions}
+
+
+def test_rasa_sends_the_domain_to_no_action() -> None:
+    """With `enable_selective_domain`, Rasa still sends the whole domain (~0.9 MB, twelve
+    languages) to every action named `validate_*` unless the domain says `send_domain: false`
+    (Rasa 3.6 `Domain._collect_actions_which_explicitly_need_domain`): the action server reads
+    its own copy instead, so no call needs it."""
+    from rasa.shared.core.domain import Domain
+
+    domain = Domain.load(str(server.DOMAIN_DIR))
+    custom = [a for a in domain.user_actions]
+    assert "validate_report_form" in custom and "validate_access_form" in custom
+    assert [a for a in custom if domain.does_custom_action_explicitly_need_domain(a)] == []
 
 
 def test_a_call_without_a_domain_runs_with_the_local_one() -> None:
