@@ -139,6 +139,25 @@ def _hypothetical_words() -> tuple[frozenset[str], tuple[str, ...]]:
     return frozenset(w for w in words if not _unspaced(w)), tuple(w for w in words if _unspaced(w))
 
 
+@functools.lru_cache(maxsize=1)
+def _not_hypothetical_words() -> tuple[str, ...]:
+    """Words written without spaces that hold a conditional word but are not one (Khmer "បើក"
+    "open/drive" holds "បើ" "if"; Thai "หากิน" holds "หาก"): `_not_hypothetical` in
+    bot/lexicon/<code>.yml, longest first."""
+    words = {
+        w for by_command in _lexicons().values() for w in by_command.get("_not_hypothetical", ())
+    }
+    return tuple(sorted(words, key=len, reverse=True))
+
+
+def _without_false_conditionals(squashed: str) -> str:
+    """Squashed text with the words that only look conditional masked (same length, so positions
+    found in it are positions in the text)."""
+    for word in _not_hypothetical_words():
+        squashed = squashed.replace(word, "\u0000" * len(word))
+    return squashed
+
+
 def is_hypothetical(text: str) -> bool:
     """True when the message is conditional: "if", "如果", "nếu", "もし", "ถ้า" … (per language,
     `_hypothetical` in bot/lexicon/<code>.yml)."""
@@ -146,7 +165,8 @@ def is_hypothetical(text: str) -> bool:
     spaced, unspaced = _hypothetical_words()
     words = norm.split()
     runs = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
-    return bool(runs & spaced) or any(w in _squash(norm) for w in unspaced)
+    squashed = _without_false_conditionals(_squash(norm))
+    return bool(runs & spaced) or any(w in squashed for w in unspaced)
 
 
 @functools.lru_cache(maxsize=1)
@@ -226,7 +246,15 @@ def reads_as_question(text: str) -> bool:
     return False
 
 
-def asks_about_danger(text: str, intent: str | None, confidence: float) -> bool:
+#: A question the model gave another topic ("does this service help people in danger?") or ranked
+#: the danger question close behind the emergency: how sure it must be.
+ASK_OTHER_TOPIC_MIN_CONFIDENCE = 0.5
+ASK_DANGER_CLOSE_CONFIDENCE = 0.25
+
+
+def asks_about_danger(
+    text: str, intent: str | None, confidence: float, ask_danger_confidence: float = 0.0
+) -> bool:
     """A question about what to do IF in danger ("who do I call if I'm ever in danger?").
 
     The danger phrases match anywhere (high recall), so such a question contains one. It is not
@@ -235,7 +263,11 @@ def asks_about_danger(text: str, intent: str | None, confidence: float) -> bool:
     question particle where people type none: `reads_as_question`, of the whole message or of
     what comes before its condition: `_heads`). Its answer leads with 999
     all the same. Anything else with a danger phrase stays an emergency ("I'm being attacked
-    now", "help, is anyone there?": not conditional).
+    now", "help, is anyone there?": not conditional), and so does danger said before the
+    condition ("he is hitting me, what do I do if the police don't come?": `_said_before_condition`).
+
+    `ask_danger_confidence` is the model's confidence in `ask_danger` when it is not the top
+    intent (from the intent ranking; 0 when unknown).
     """
     model_asks = intent == "ask_danger" and confidence >= ASK_DANGER_MIN_CONFIDENCE
     if not is_hypothetical(text):
@@ -243,10 +275,33 @@ def asks_about_danger(text: str, intent: str | None, confidence: float) -> bool:
         # Thai and Khmer often leave "if" unsaid: "ตกอยู่ในอันตรายต้องทำอะไร"): the question when
         # the model reads it so, it is written as one, and nothing puts the person in it now
         # (`is_urgent`: I/me, now, help, here). "I'm in danger, what do I do?" stays an emergency.
-        return model_asks and reads_as_question(text) and not is_urgent(text)
+        # The model reads it as a question when it says `ask_danger`, when it gives it another
+        # question topic ("does the service help people in danger?" taken for "who is it for"),
+        # or when `ask_danger` comes close behind its emergency.
+        model_reads_question = (
+            model_asks
+            or ((intent or "").startswith("ask_") and confidence >= ASK_OTHER_TOPIC_MIN_CONFIDENCE)
+            or (intent == "emergency" and ask_danger_confidence >= ASK_DANGER_CLOSE_CONFIDENCE)
+        )
+        return model_reads_question and reads_as_question(text) and not is_urgent(text)
+    if _said_before_condition(text):
+        return False
     if model_asks:
         return True
     return reads_as_question(text) or any(reads_as_question(head) for head in _heads(text))
+
+
+def _said_before_condition(text: str) -> bool:
+    """Danger said to be happening before the first conditional word: "เขากำลังทำร้ายฉัน ถ้า
+    ตำรวจไม่มา ต้องทำยังไง", "he has a knife, what do I do if he comes in?" — what comes first
+    holds a danger phrase and puts the person in it now (`is_urgent`)."""
+    heads = [head for head in _heads(text) if head.strip()]
+    if not heads:
+        return False
+    first = min(heads, key=len)
+    # A message that opens with its condition ("if he is hitting me, ... if ...") has no
+    # statement before it.
+    return not is_hypothetical(first) and is_danger(first) and is_urgent(first)
 
 
 def _heads(text: str) -> list[str]:
@@ -263,11 +318,12 @@ def _heads(text: str) -> list[str]:
         if " ".join(words[i : i + n]) in spaced
     ]
     squashed = _squash(norm)
+    masked = _without_false_conditionals(squashed)
     for word in unspaced:
-        at = squashed.find(word, 1)
+        at = masked.find(word, 1)
         while at > 0:
             heads.append(squashed[:at])
-            at = squashed.find(word, at + 1)
+            at = masked.find(word, at + 1)
     return heads
 
 

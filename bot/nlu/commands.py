@@ -59,13 +59,26 @@ class CommandIntentOverride(GraphComponent):
             # "What should I do IF I'm in danger?" is that question, not an emergency — whether
             # the lexicon's danger words or the model alone took it for one. The answer leads
             # with 999 all the same; danger said now (not conditional) stays an emergency.
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            close = max(
+                (
+                    float(r.get("confidence") or 0.0)
+                    for r in ranking
+                    if r.get("name") == "ask_danger"
+                ),
+                default=0.0,
+            )
             if (name == "emergency" or (name is None and said == "emergency")) and (
-                commands.asks_about_danger(text, said, float(predicted.get("confidence") or 0.0))
+                commands.asks_about_danger(
+                    text,
+                    said,
+                    float(predicted.get("confidence") or 0.0),
+                    ask_danger_confidence=close,
+                )
             ):
                 name = "ask_danger"
             if name:
                 message.set(INTENT, {"name": name, "confidence": 1.0}, add_to_output=True)
-                ranking = message.get(INTENT_RANKING_KEY) or []
                 message.set(
                     INTENT_RANKING_KEY,
                     [{"name": name, "confidence": 1.0}]
