@@ -139,6 +139,40 @@ def install_gc_timer() -> None:
     gc.callbacks.append(callback)
 
 
+PROFILE_ENV = "BENCH_PROFILE_FILE"
+#: Profile a long conversation's turns from this turn on (where the growth shows).
+PROFILE_FROM_TURN = 40
+
+
+@dataclass
+class _Profile:
+    """cProfile of the long conversations' late turns (``BENCH_PROFILE_FILE=path``; read with
+    ``python -m pstats path``): which Rasa functions grow with the conversation. Off unless set;
+    function names and timings only."""
+
+    path: str
+    profiler: Any
+    turns: dict[str, int] = field(default_factory=dict)
+
+    def wants(self, sender: str) -> bool:
+        if not sender.startswith("bench-long"):
+            return False
+        self.turns[sender] = self.turns.get(sender, 0) + 1
+        return self.turns[sender] >= PROFILE_FROM_TURN
+
+    def dump(self) -> None:
+        self.profiler.dump_stats(self.path)
+
+
+def _profiler() -> _Profile | None:
+    path = os.environ.get(PROFILE_ENV)
+    if not path:
+        return None
+    import cProfile
+
+    return _Profile(path, cProfile.Profile())
+
+
 def install_rasa() -> None:
     """Wraps Rasa's per-turn methods with timers (see the module docstring)."""
     from rasa.core.actions.action import RemoteAction
@@ -151,14 +185,22 @@ def install_rasa() -> None:
 
     handle_message = Agent.handle_message
 
+    profile = _profiler()
+
     @functools.wraps(handle_message)
     async def timed_handle_message(self: Any, message: Any) -> Any:
         turn = Turn(str(message.sender_id))
         token = _TURN.set(turn)
         started = time.perf_counter()
+        profiled = profile is not None and profile.wants(turn.sender)
+        if profiled:
+            profile.profiler.enable()
         try:
             return await handle_message(self, message)
         finally:
+            if profiled:
+                profile.profiler.disable()
+                profile.dump()
             total = _ms(started)
             _TURN.reset(token)
             _write(
