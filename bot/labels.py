@@ -55,3 +55,37 @@ def button_title(payload: str, language: str | None, response: str | None = None
 def response_text(key: str, language: str | None, **values: Any) -> str:
     """A response's text in a language (English where it has none)."""
     return i18n.text(domain(), key, language, **values)
+
+
+@functools.lru_cache(maxsize=32)
+def _english_index(language: str) -> dict[str, str]:
+    """``{words shown in language: the same words in English}`` for every response's text and
+    every button title of the domain (read once per language; English gives an empty index)."""
+    index: dict[str, str] = {}
+    if not language or language == "en":
+        return index
+    for key in domain()["responses"]:
+        own = i18n.variation(domain(), key, language) or {}
+        english = i18n.variation(domain(), key, "en") or {}
+        if own is english:
+            continue  # no variation in this language: the person saw the English
+        own_text, english_text = str(own.get("text") or "").strip(), str(english.get("text") or "")
+        if own_text and english_text.strip() and own_text != english_text.strip():
+            index.setdefault(own_text, english_text.strip())
+        titles = {
+            str(b.get("payload", "")).strip(): str(b.get("title", ""))
+            for b in english.get("buttons") or []
+        }
+        for button in own.get("buttons") or []:
+            title = str(button.get("title", "")).strip()
+            found = titles.get(str(button.get("payload", "")).strip(), "").strip()
+            if title and found and title != found:
+                index.setdefault(title, found)
+    return index
+
+
+def english_of(words: str, language: str | None) -> str | None:
+    """The English of a message or button title the assistant showed in ``language`` (the same
+    response or button in English), or None when it is not one of the domain's (a filled-in
+    placeholder, the person's own words) or was already English."""
+    return _english_index(language or "en").get((words or "").strip())

@@ -24,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import labels
 from bot.handoff import canned, live
 from bot.handoff import responses as said
 from bot.handoff.accounts import User
@@ -361,7 +362,16 @@ class Hub:
         messages = []
         for line in lines:
             message = _line_message(request_id, line)
-            english = prepared.get(line.text) if line.sender == "operator" else None
+            english = None
+            if line.sender == "operator":
+                english = prepared.get(line.text)
+            elif line.sender == "bot":
+                # The assistant's words in English beside them, and each button it offered.
+                english = labels.english_of(line.text, request.language)
+                if line.choices:
+                    message["choices_english"] = [
+                        labels.english_of(title, request.language) or "" for title in line.choices
+                    ]
             if english and english != line.text:
                 message["english"] = english
             messages.append(message)

@@ -16,6 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from bot.handoff.canned import canned_text
+from bot.labels import response_text
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import make_driver, run_service, wait_until
 from tests.browser.console_kit import fake_rasa_url, prepare_store, sign_in
@@ -34,6 +35,7 @@ def _person_pressed_a_button(fake: FakeRasa) -> None:
     """Before asking for a person, the (invented) person answered a question with a button."""
     now = time.time()
     fake.events[CID] = [
+        {"event": "slot", "timestamp": now - 40, "name": "language", "value": "vi"},
         {
             "event": "bot",
             "timestamp": now - 30,
@@ -135,7 +137,21 @@ def test_operator_takes_a_vietnamese_chat_by_keyboard_with_a_prepared_reply(
                 ),
                 15,
             )
-            assert "/inform" not in driver.find_element(By.TAG_NAME, "body").text
+            # The buttons the assistant offered: as the person saw them, the English beside each.
+            wait_until(
+                lambda: (
+                    "Buttons: Chuyện xảy ra với tôi (It happened to me) | "
+                    "Tôi đã chứng kiến (I saw it happen)" in _text(driver, "transcript")
+                ),
+                15,
+            )
+            # The assistant's question and its "a person has joined" message, in English too.
+            connected_en = response_text("utter_handoff_connected", "en")
+            wait_until(lambda: connected_en in _text(driver, "transcript"), 15)
+            assert "First, who are you reporting for?" in _text(driver, "transcript")
+            page_text = driver.find_element(By.TAG_NAME, "body").text
+            assert "/inform" not in page_text
+            assert not re.search(r"\b[a-z]+_[a-z_]+\b", page_text), page_text  # no codes
             assert "interpreter arranged" in _text(driver, "chat-meta")
             assert not driver.find_element(By.ID, "accept").is_displayed()
             assert not driver.find_element(By.ID, "interpreter").is_displayed()
@@ -176,8 +192,8 @@ def test_operator_takes_a_vietnamese_chat_by_keyboard_with_a_prepared_reply(
             wait_until(lambda: "handed back" in _text(driver, "chat-state"), 15)
             wait_until(lambda: driver.switch_to.active_element.get_attribute("id") == "back", 15)
             assert not fake.paused(CID)
-            assert driver.find_element(By.ID, "send").get_attribute("disabled")
-            assert not driver.find_element(By.ID, "handback").is_displayed()
+            for name in ("reply", "send", "canned", "send-canned", "handback"):
+                assert not driver.find_element(By.ID, name).is_displayed(), name
             assert_accessible(driver, "console_live_chat_ended")
             driver.switch_to.active_element.send_keys(Keys.ENTER)
             wait_until(lambda: driver.current_url.rstrip("/").endswith("/console"), 15)
@@ -213,8 +229,9 @@ def test_a_waiting_chat_opened_directly_offers_only_accept_then_only_replies_and
             wait_until(lambda: "Waiting for an operator" in _text(driver, "chat-state"), 15)
             wait_until(lambda: "online" in _text(driver, "presence"), 15)
             assert driver.find_element(By.ID, "accept").is_displayed()
+            # Only the steps a waiting chat allows: no reply or prepared message before accepting.
             for name in ("reply", "send", "canned", "send-canned"):
-                assert driver.find_element(By.ID, name).get_attribute("disabled"), name
+                assert not driver.find_element(By.ID, name).is_displayed(), name
             assert not driver.find_element(By.ID, "handback").is_displayed()
             assert not fake.paused(CID)
             assert_accessible(driver, "console_live_waiting")
@@ -252,7 +269,7 @@ def test_a_waiting_chat_opened_directly_offers_only_accept_then_only_replies_and
             wait_until(lambda: driver.switch_to.active_element.get_attribute("id") == "back", 15)
             assert (CID, said.CLOSED, None) in fake.executed and not fake.paused(CID)
             for name in ("reply", "send", "canned", "send-canned"):
-                assert driver.find_element(By.ID, name).get_attribute("disabled"), name
+                assert not driver.find_element(By.ID, name).is_displayed(), name
             assert not driver.find_element(By.ID, "accept").is_displayed()
             assert not driver.find_element(By.ID, "close").is_displayed()
     finally:

@@ -15,11 +15,26 @@
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
       body: JSON.stringify(data),
     };
-    const response = await fetch(path, Object.assign({ credentials: "same-origin" }, options));
+    let response;
+    try {
+      response = await fetch(path, Object.assign({ credentials: "same-origin" }, options));
+    } catch (e) {
+      throw problem(null, null);  // no answer at all (offline, the service restarting)
+    }
     const json = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(json.error || ("HTTP " + response.status));
+    if (!response.ok) throw problem(response.status, json.error);
     return json;
   }
+  // An error staff may read: the service's own words, or a sentence; never a status code or a
+  // programming message (e.status keeps the code for the page's logic).
+  const NO_ANSWER = "The console could not reach the service just now. Please try again in a moment.";
+  function problem(code, words) {
+    const e = new Error(words || (code === null ? NO_ANSWER
+      : "Something went wrong on the service's side. Please try again in a moment."));
+    e.status = code; e.staffWords = true;
+    return e;
+  }
+  function say(e) { return e && e.staffWords ? e.message : NO_ANSWER; }
   function cell(row, text, cls) {
     const td = document.createElement("td");
     td.textContent = text === null || text === undefined ? "" : String(text);
@@ -59,9 +74,9 @@
 
   window.ConsoleKit = {
     body: body, csrf: csrf, page: page, $: $, status: status, api: api, cell: cell, link: link,
-    when: when, rows: rows, send: send, handlers: handlers, onOpen: onOpen,
+    when: when, rows: rows, send: send, handlers: handlers, onOpen: onOpen, say: say,
     // The page's function runs up to its first await (registering its socket handlers), then
     // the socket connects, so nothing pushed on open is missed.
-    run: (f) => { const done = f(); connect(); return done.catch((e) => status(e.message)); },
+    run: (f) => { const done = f(); connect(); return done.catch((e) => status(say(e))); },
   };
 })();

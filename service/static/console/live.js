@@ -3,7 +3,7 @@
 // that state allows, typed and prepared replies.
 "use strict";
 (function () {
-  const { body, $, status, api, send, handlers, onOpen } = window.ConsoleKit;
+  const { body, $, status, api, send, handlers, onOpen, say } = window.ConsoleKit;
 
   const ENDED = {
     returned: "This chat was handed back to the assistant.",
@@ -62,13 +62,24 @@
         li.appendChild(en);
       }
       if (line.choices && line.choices.length) {
+        // The buttons offered, each as the person saw it with its English meaning beside it.
         const offered = document.createElement("span");
         offered.className = "choices";
-        offered.textContent = " · Buttons: ";
-        const titles = document.createElement("span");
-        if (chat) titles.lang = chat.language;
-        titles.textContent = line.choices.join(" | ");
-        offered.appendChild(titles);
+        offered.appendChild(document.createTextNode(" · Buttons: "));
+        line.choices.forEach((title, i) => {
+          if (i) offered.appendChild(document.createTextNode(" | "));
+          const own = document.createElement("span");
+          if (chat) own.lang = chat.language;
+          own.textContent = title;
+          offered.appendChild(own);
+          const english = (line.choices_english || [])[i];
+          if (english && english !== title) {
+            const en = document.createElement("span");
+            en.className = "english"; en.lang = "en";
+            en.textContent = " (" + english + ")";
+            offered.appendChild(en);
+          }
+        });
         li.appendChild(offered);
       }
       list.appendChild(li); list.scrollTop = list.scrollHeight;
@@ -108,6 +119,9 @@
       show($("end-row"), Boolean(active && (chat.mine || body.dataset.role === "admin")));
       ["accept", "interpreter", "handback", "close"].forEach((name) => { $(name).disabled = false; });
       show($("back-row"), !waiting && !mineActive && (Boolean(chat) || Boolean(gone)));
+      // Writing is a step only the operator who accepted the chat can take: hidden otherwise.
+      show($("reply-form"), Boolean(mineActive));
+      show($("canned-form"), Boolean(mineActive));
       ["reply", "send", "canned", "send-canned"].forEach((name) => { $(name).disabled = !mineActive; });
     }
     async function load() {
@@ -119,9 +133,9 @@
         looked();
       } catch (e) {
         if (e.message === "another operator has this chat") gone = "Another operator has this chat.";
-        else if (["no such chat", "HTTP 404"].includes(e.message)) gone = "This chat is no longer available.";
+        else if (e.message === "no such chat" || e.status === 404) gone = "This chat is no longer available.";
         else {
-          status("The chat could not be read just now (" + e.message + "); trying again.");
+          status(e.status === null ? say(e) + " Trying again." : "The chat could not be read just now; trying again.");
           setTimeout(load, 5000);
           return;
         }

@@ -1,7 +1,7 @@
 // The console's queue page (uses window.ConsoleKit from console.js).
 "use strict";
 (function () {
-  const { body, $, status, api, cell, link, when, rows, send, handlers, onOpen } = window.ConsoleKit;
+  const { body, $, status, api, cell, link, when, rows, send, handlers, onOpen, say } = window.ConsoleKit;
 
   const CASEWORK = {
     queued: "Waiting for a caseworker", accepted: "Accepted", contacted: "Contacted",
@@ -68,7 +68,7 @@
         interp.appendChild(document.createTextNode("Needed "));
         const b = button("Interpreter arranged", "interpreter-" + c.id, async () => {
           try { await api("/api/live/" + c.id + "/interpreter", {}); status("Recorded: interpreter arranged for chat " + c.id + "."); }
-          catch (e) { status(e.message); }
+          catch (e) { status(say(e)); }
         });
         b.setAttribute("aria-label", "Interpreter arranged for chat " + c.id);
         interp.appendChild(b);
@@ -87,7 +87,7 @@
       if (c.status === "waiting") {
         const b = button("Accept", "accept-" + c.id, async () => {
           try { await api("/api/live/" + c.id + "/accept", {}); location.href = "/console/live/" + c.id; }
-          catch (e) { status(e.message); }
+          catch (e) { status(say(e)); }
         });
         b.className = "accept";
         b.setAttribute("aria-label", "Accept chat " + c.id);
@@ -143,7 +143,10 @@
         cell(tr, when(c.due) + (c.overdue ? " (overdue)" : ""));
         const b = document.createElement("button"); b.type = "button"; b.textContent = "Done";
         b.setAttribute("aria-label", "Callback " + (c.reference || c.id) + " done");
-        b.onclick = async () => { await api("/api/callbacks/" + c.id + "/status", { status: "done" }); queuePage(); };
+        b.onclick = async () => {
+          try { await api("/api/callbacks/" + c.id + "/status", { status: "done" }); queuePage(); }
+          catch (e) { status(say(e)); }
+        };
         cell(tr, "").appendChild(b);
         tb.appendChild(tr);
       });

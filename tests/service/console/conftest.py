@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.orm import Session
 
+from bot import labels
 from bot.crypto import Keyring
 from bot.handoff.accounts import create_user
 from bot.settings import Settings
@@ -77,21 +78,23 @@ class FakeRasa:
         cid = request.match_info["cid"]
         name = (await request.json())["name"]
         slot = None
+        language = "en"
         for e in self.events.get(cid, []):
             if e["event"] == "slot" and e.get("name") == "operator_message":
                 slot = e.get("value")
+            if e["event"] == "slot" and e.get("name") == "language" and e.get("value"):
+                language = str(e["value"])
         self.executed.append((cid, name, slot if name == "utter_operator_message" else None))
         now = time.time()
-        self.events.setdefault(cid, []).extend(
-            [
-                {"event": "action", "name": name, "timestamp": now},
-                {
-                    "event": "bot",
-                    "text": slot if name == "utter_operator_message" else name,
-                    "timestamp": now,
-                },
-            ]
-        )
+        events: list[dict[str, Any]] = [{"event": "action", "name": name, "timestamp": now}]
+        if name == "utter_operator_message":
+            events.append({"event": "bot", "text": slot, "timestamp": now})
+        elif name.startswith("utter_"):
+            # As Rasa sends it: the response's words in the person's language, never its name.
+            text = labels.response_text(name, language)
+            metadata = {"utter_action": name}
+            events.append({"event": "bot", "text": text, "timestamp": now, "metadata": metadata})
+        self.events.setdefault(cid, []).extend(events)
         assert request.query.get("output_channel") == "latest"
         return web.json_response({"tracker": {}})
 

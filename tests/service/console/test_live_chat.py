@@ -282,6 +282,46 @@ async def test_the_transcript_shows_a_pressed_button_as_its_title_never_the_payl
     assert "/inform" not in json.dumps(chat["lines"], ensure_ascii=False)
 
 
+async def test_the_assistants_words_and_the_buttons_it_offered_carry_their_english(
+    make_console: MakeConsole, users: Any, session_factory: Any, fake_rasa: Any
+) -> None:
+    """An operator who does not read Vietnamese sees what the assistant asked and what each
+    button offered meant; the person's own words and a filled-in text get no guessed English."""
+    import time
+
+    from bot import i18n, labels
+
+    fake, _server = fake_rasa
+    request_id = await _queue_request(session_factory, users, language="vi")
+    now = time.time()
+    offered = i18n.variation(labels.domain(), "utter_ask_reporter_role", "vi") or {}
+    fake.events[CID] = [
+        {
+            "event": "bot",
+            "timestamp": now - 5,
+            "text": labels.response_text("utter_ask_reporter_role", "vi"),
+            "data": {"buttons": offered["buttons"]},
+            "metadata": {"utter_action": "utter_ask_reporter_role"},
+        },
+        {"event": "user", "timestamp": now - 4, "text": "Invented: tôi muốn nói chuyện"},
+        {"event": "bot", "timestamp": now - 3, "text": "Invented: một câu không có trong domain"},
+    ]
+    client = await make_console()
+    await login(client, "operator@example.org")
+    chat = await _chat(client, request_id)
+    question, person, unknown = chat["lines"]
+    assert question["english"] == labels.response_text("utter_ask_reporter_role", "en")
+    assert question["choices"] == [
+        "Chuyện xảy ra với tôi",
+        "Tôi đã chứng kiến",
+        "Báo cáo thay người khác",
+    ]
+    assert question["choices_english"] == [
+        title for _value, title in i18n.buttons(labels.domain(), "utter_ask_reporter_role", "en")
+    ]
+    assert "english" not in person and "english" not in unknown
+
+
 async def test_an_operator_marks_an_interpreter_arranged_and_every_console_sees_it(
     make_console: MakeConsole, users: Any, session_factory: Any, fake_rasa: Any
 ) -> None:
