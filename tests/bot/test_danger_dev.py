@@ -168,3 +168,16 @@ def test_danger_to_the_person_written_as_a_question_stays_an_emergency_whatever_
         [("ask_who_for", 0.9), ("emergency", 0.1)],
     ):
         assert route(text, ranking) == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "သူ အခု ဒီမှာ ရှိနေတယ် အရင်ဆုံး ဘာလုပ်ရမလဲ",  # Burmese: အရင် "first" holds ရင် "if"
+        "သူ ကျွန်တော့် ရင်ဘတ်ကို ထိုးနေတယ် ဘာလုပ်ရမလဲ",  # ရင်ဘတ် "chest"
+    ],
+)
+def test_burmese_words_that_only_look_conditional(text: str) -> None:
+    assert commands.command(text) == "emergency"
+    assert not commands.is_hypothetical(text)
+    assert route(text, [("emergency", 0.9), ("ask_danger", 0.05)]) == "emergency"
