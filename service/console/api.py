@@ -42,6 +42,9 @@ from service.console.state import ConsoleState, state_of
 logger = logging.getLogger(__name__)
 
 STAFF = ("operator", "admin")
+#: A live-chat step the socket could not take (unreadable, stale page token, unknown step): staff
+#: read this in the live page's status line, so it says what to do, never the cause's jargon.
+RELOAD = "That step could not be taken on this page as it is: please reload the page and try again."
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
@@ -399,13 +402,13 @@ async def _socket_message(
         kind = str(data.get("type"))
         request_id = int(data.get("id") or 0)
     except (ValueError, AttributeError, TypeError):
-        await ws.send_json({"type": "error", "error": "bad message"})
+        await ws.send_json({"type": "error", "error": RELOAD})
         return
     if kind == "ping":
         await ws.send_json({"type": "pong"})
         return
     if not accounts.csrf_matches(csrf, data.get("csrf_token")):
-        await ws.send_json({"type": "error", "error": "missing or wrong CSRF token"})
+        await ws.send_json({"type": "error", "error": RELOAD})
         return
     try:
         if kind == "accept":
@@ -424,7 +427,7 @@ async def _socket_message(
         elif kind == "close":
             await state.hub.end(user, request_id, "closed")
         else:
-            await ws.send_json({"type": "error", "error": "unknown message type"})
+            await ws.send_json({"type": "error", "error": RELOAD})
             return
     except HandoffError as exc:
         await ws.send_json({"type": "error", "id": request_id, "error": str(exc)})

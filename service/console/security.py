@@ -47,9 +47,28 @@ def is_public(request: web.Request) -> bool:
     return resource.canonical in PUBLIC_PATHS
 
 
+#: What a refused page request tells staff (the API keeps its terse reasons in JSON).
+PAGE_REFUSALS: Final = {
+    "login required": "Your session has ended, so nothing was changed. Please sign in again.",
+    "cross-origin request refused": (
+        "This came from another site, so it was refused and nothing was changed."
+    ),
+    "malformed form body": "The form could not be read, so nothing was changed. Please try again.",
+    "missing or wrong CSRF token": (
+        "This page was open for too long or you signed in again elsewhere. Nothing was changed: "
+        "please go back, reload the page and try again."
+    ),
+}
+
+
 def _refuse(request: web.Request, status: int, reason: str) -> web.StreamResponse:
     if status == 401 and request.method in SAFE_METHODS and request.path.startswith("/console"):
         raise web.HTTPFound("/login")
+    if not request.path.startswith("/api/") and reason in PAGE_REFUSALS:
+        # A form of a console page: a page in words with a way on, never a JSON body.
+        from service.console.errors import answer  # errors imports this module
+
+        return answer(request, status, PAGE_REFUSALS[reason], {"Cache-Control": "no-store"})
     return web.json_response(
         {"error": reason}, status=status, headers={"Cache-Control": "no-store"}
     )

@@ -7,7 +7,14 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const page = body.dataset.page;
   const $ = (id) => document.getElementById(id);
-  const status = (text) => { const el = $("status"); if (el) el.textContent = text; };
+  // The status line reads as a sentence, also for the service's terse reasons ("this chat is
+  // not active" -> "This chat is not active.").
+  function sentence(text) {
+    const t = String(text || "").trim();
+    if (!t) return "";
+    return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?…)]$/.test(t) ? "" : ".");
+  }
+  const status = (text) => { const el = $("status"); if (el) el.textContent = sentence(text); };
 
   async function api(path, data) {
     const options = data === undefined ? {} : {

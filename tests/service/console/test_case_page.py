@@ -199,6 +199,43 @@ async def test_every_form_needs_the_csrf_field(
     assert not any(a != "case.view" for a in _actions(session_factory, ref))
 
 
+async def test_a_form_refused_by_the_guard_is_a_page_in_words_never_json(
+    make_console: MakeConsole, users: Any, session_factory: Any, keyring: Any
+) -> None:
+    """A form sent from a page left open too long (stale token), after signing out elsewhere
+    (no session) or from another site: the guard refuses it with a page a person can read and a
+    way on; the JSON API keeps its JSON answers."""
+    ref = add_case(session_factory, keyring, "guard-page")
+    client = await make_console()
+    await login(client, "operator@example.org")
+    origin = str(client.make_url("")).rstrip("/")
+    for headers, data, status, says in (
+        ({"Origin": origin}, {"csrf_token": "stale", "text": "x"}, 403, "Nothing was changed"),
+        ({"Origin": "https://elsewhere.example"}, {"text": "x"}, 403, "another site"),
+    ):
+        response = await client.post(
+            f"/console/cases/{ref}/note", data=data, headers=headers, allow_redirects=False
+        )
+        text = await response.text()
+        assert response.status == status
+        assert response.content_type == "text/html", text
+        assert says in text and "CSRF" not in text and '{"' not in text
+        assert 'href="/console' in text or 'href="/login' in text
+    api = await client.post(f"/api/cases/{ref}/notes", json={"text": "x"})
+    assert api.status == 403 and (await api.json())["error"]
+    await client.post("/logout", data={"csrf_token": await _csrf(client, ref)})
+    response = await client.post(
+        f"/console/cases/{ref}/note",
+        data={"csrf_token": "gone", "text": "x"},
+        headers={"Origin": origin},
+        allow_redirects=False,
+    )
+    text = await response.text()
+    assert response.status == 401 and response.content_type == "text/html", text
+    assert "sign in again" in text and 'href="/login"' in text and '{"' not in text
+    assert not any(a != "case.view" for a in _actions(session_factory, ref))
+
+
 async def test_an_empty_note_or_unknown_outcome_comes_back_with_a_kind_message(
     make_console: MakeConsole, users: Any, session_factory: Any, keyring: Any
 ) -> None:
