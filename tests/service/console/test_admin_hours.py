@@ -362,3 +362,45 @@ def test_every_audit_action_the_service_writes_has_words() -> None:
     written |= {"live.returned", "live.closed"}  # f"live.{how}" in the hub
     missing = sorted(code for code in written if code not in audit_words.ACTIONS)
     assert missing == []
+
+
+async def test_setting_changing_or_clearing_an_override_never_moves_a_promised_due_date(
+    make_console: MakeConsole,
+    users: Any,
+    session_factory: Any,
+    keyring: Any,
+    monday: dt.datetime,
+) -> None:
+    """Through the console, as the issue's admin did it: a case that joins the queue while an
+    override is in force is promised dates in the standard hours, and later overrides (or none)
+    leave the dates on its page as they were."""
+    import time_machine
+
+    from tests.service.console.cases import add_case
+
+    client, csrf = await _admin(make_console)
+
+    async def override(mode: str, day: str, at: str) -> None:
+        form = {"csrf_token": csrf, "mode": mode, "until_day": day, "until_time": at}
+        response = await client.post("/console/admin/override", data=form, allow_redirects=False)
+        assert response.status == 303
+
+    async def dues(ref: str) -> str:
+        page = await (await client.get(f"/console/cases/{ref}")).text()
+        found = re.search(r'<section aria-labelledby="h-due">(.*?)</section>', page, re.S)
+        assert found, page
+        return _text(found.group(1))
+
+    await override("closed", "2025-03-11", "09:00")  # in force when the case joins the queue
+    friday_evening = dt.datetime(2025, 3, 7, 18, 0, tzinfo=LONDON)
+    with time_machine.travel(friday_evening, tick=False):
+        ref = add_case(session_factory, keyring, "promised-during-override")
+    first = await dues(ref)
+    # Friday evening + 3 working days = Wednesday at closing; the caseworker's call 7 days on.
+    assert "First contact Wednesday, 12 March 2025, 17:00" in first, first
+    assert "Caseworker's call Friday, 14 March 2025, 18:00" in first, first
+    await override("open", "2025-03-15", "20:00")  # open over the weekend instead
+    assert await dues(ref) == first
+    clear = await client.post("/console/admin/override/clear", data={"csrf_token": csrf})
+    assert clear.status == 200
+    assert await dues(ref) == first
