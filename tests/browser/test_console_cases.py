@@ -55,7 +55,7 @@ def tab_to(driver: Any, element_id: str, limit: int = 40) -> list[str]:
 
 def test_case_list_search_filters_and_keyboard(tmp_path: Path, fake_rasa_url: Any) -> None:
     _fake, rasa_url = fake_rasa_url
-    env = prepare_store(tmp_path / "var")
+    env = prepare_store(tmp_path / "var", live_chats=(("web-cases-waiting", "th"),))
     cases = add_cases(env)
     driver: Any = make_driver(
         width=1280, height=1000, languages="en-GB,en", profile_dir=tmp_path / "profile"
@@ -70,6 +70,13 @@ def test_case_list_search_filters_and_keyboard(tmp_path: Path, fake_rasa_url: An
             for words in ("Vietnamese", "Korean", "English", "WhatsApp", "Nothing due"):
                 assert words in table
             assert "3 cases." in driver.find_element(By.ID, "count").text
+            # Reading cases keeps the operator online for live chats, and a waiting chat shows.
+            wait_until(lambda: driver.find_element(By.ID, "presence").text == "online", 15)
+            notice = driver.find_element(By.ID, "waiting-notice")
+            wait_until(notice.is_displayed, 15)
+            assert notice.text == "1 chat waiting" and notice.get_attribute("href").endswith(
+                "/console"
+            )
             assert_accessible(driver, "console_cases")
 
             # Search by reference: typed in lower case without the dash

@@ -73,7 +73,20 @@
       const p = $("presence"); if (p) { p.textContent = "offline"; p.classList.remove("online"); }
       setTimeout(connect, 3000);
     };
-    socket.onmessage = (event) => { const m = JSON.parse(event.data); handlers.forEach((h) => h(m)); };
+    socket.onmessage = (event) => {
+      const m = JSON.parse(event.data);
+      if (m.type === "queue") waitingNotice(m.live || []);
+      handlers.forEach((h) => h(m));
+    };
+  }
+  // Away from the queue (a case, the list, admin, another chat), the header says when people are
+  // waiting for an operator, and links to the queue.
+  function waitingNotice(live) {
+    const notice = $("waiting-notice");
+    if (!notice) return;
+    const waiting = live.filter((c) => c.status === "waiting").length;
+    notice.hidden = page === "queue" || !waiting;
+    notice.textContent = waiting === 1 ? "1 chat waiting" : waiting + " chats waiting";
   }
   function send(type, id, extra) {
     socket.send(JSON.stringify(Object.assign({ type: type, id: Number(id), csrf_token: csrf }, extra || {})));
