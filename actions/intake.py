@@ -201,7 +201,7 @@ class ActionFinishReport(Action):
             channel=channel_of(tracker),
             conversation_key=tracker.sender_id,
         )
-        draft_id = tracker.get_slot("draft_id") or f"{tracker.sender_id}:{len(tracker.events)}"
+        draft_id = tracker.get_slot("draft_id") or _fallback_draft_id(tracker)
         try:
             reference = submit(draft, submission_key=draft_id)
         except Exception:  # noqa: BLE001 - the person must get a kind answer, never a trace
@@ -239,3 +239,13 @@ def say_erased(dispatcher: CollectingDispatcher, tracker: Tracker, response: str
         # Rasa's socket.io output emits a custom message as `sio.emit(bot_uttered, **message)`:
         # the widget receives the value of "data" as the bot_uttered payload.
         dispatcher.utter_message(json_message={"data": dict(ERASED_MARKER)})
+
+
+def _fallback_draft_id(tracker: Tracker) -> str:
+    """A submission key for a draft without a draft id (one is set when a report starts): the
+    conversation and the time of the message being handled. (Calls carry only the recent events,
+    so their number says nothing about the conversation: bot/reliability.recent_events.)"""
+    sent = next(
+        (e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None
+    )
+    return f"{tracker.sender_id}:{sent}"

@@ -432,6 +432,7 @@ def install(timeout_seconds: float = DEFAULT_ACTION_TIMEOUT_SECONDS) -> None:
 
     RestInput._extract_sender = checked_extract_sender  # type: ignore[method-assign]
     _install_cached_response_validator(RemoteAction)
+    _install_recent_events_for_actions(RemoteAction)
     _install_literal_button_payloads()
     from bot import applied_events
 
@@ -508,6 +509,77 @@ def _install_literal_button_payloads() -> None:
     TemplatedNaturalLanguageGenerator._fill_response = (  # type: ignore[method-assign]
         literal_payload_fill
     )
+
+
+#: Typed messages of the person an action-server call carries (with everything after the
+#: earliest of them): the language policy looks at the 8 before the one being handled
+#: (actions/session.py HISTORY_MESSAGES; a test keeps the two in step).
+ACTION_TYPED_MESSAGES = 9
+#: At most this many events per call, whatever the conversation's length.
+ACTION_EVENTS_CAP = 300
+
+
+def recent_events(events: Any) -> list[Any]:
+    """The tail of a conversation an action needs: from the earliest of the person's last
+    ACTION_TYPED_MESSAGES typed messages (button presses not counted) or the session's start,
+    whichever is later, at most ACTION_EVENTS_CAP events."""
+    from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+
+    events = list(events)
+    start, typed = 0, 0
+    for at in range(len(events) - 1, -1, -1):
+        event = events[at]
+        if isinstance(event, SessionStarted):
+            before = events[at - 1] if at else None
+            started = (isinstance(before, ActionExecuted)
+                       and before.action_name == ACTION_SESSION_START_NAME)
+            start = at - 1 if started else at  # the session as Rasa stores it
+            break
+        if isinstance(event, UserUttered) and event.text and not event.text.startswith("/"):
+            typed += 1
+            if typed == ACTION_TYPED_MESSAGES:
+                start = at
+                break
+    return events[max(start, len(events) - ACTION_EVENTS_CAP):]
+
+
+class _RecentEventsView:
+    """What ``RemoteAction._action_call_format`` reads of a tracker (its ``sender_id`` and
+    ``current_state``), with only :func:`recent_events` in the state's events."""
+
+    def __init__(self, tracker: Any) -> None:
+        self._tracker = tracker
+        self.sender_id = tracker.sender_id
+
+    def current_state(self, event_verbosity: Any = None) -> dict[str, Any]:
+        from rasa.shared.core.trackers import EventVerbosity
+
+        state: dict[str, Any] = self._tracker.current_state(EventVerbosity.NONE)
+        state["events"] = [event.as_dict() for event in recent_events(self._tracker.events)]
+        return state
+
+
+def _install_recent_events_for_actions(remote_action: Any) -> None:
+    """Action-server calls carry the conversation's recent events, not all of them.
+
+    Rasa 3.6.21 sends every event of the conversation with every call (``EventVerbosity.ALL``):
+    the request, Rasa's serialisation and rasa_sdk's parsing grew with the length of a report
+    (issue #13: turn 60 must cost about what turn 5 does). Our actions read the slots, the
+    latest message, the events since it (form validation, ``fresh_answer``) and the person's
+    recent typed messages (the language policy): :func:`recent_events` keeps those. Everything
+    else of the state (slots, latest message, active loop, paused, latest input channel) is
+    Rasa's own, computed from the whole tracker. ``tests/bot/test_reliability_recent_events.py``
+    fails if Rasa's call format reads anything else of the tracker.
+    """
+    call_format = remote_action._action_call_format
+
+    def recent_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
+        body: dict[str, Any] = call_format(self, _RecentEventsView(tracker), domain)
+        return body
+
+    recent_call_format.rasa_call_format = call_format  # type: ignore[attr-defined]
+    remote_action._action_call_format = recent_call_format
 
 
 def _install_cached_response_validator(remote_action: Any) -> None:
