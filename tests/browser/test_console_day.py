@@ -462,6 +462,10 @@ def test_a_day_in_the_console_shows_only_words(day: Day, role: str) -> None:
             todo += [u for u in links(driver, day.base) if wanted(u) and u not in visited]
         print(f"{role} visited {len(visited)} pages:", *visited, sep="\n  ")
         assert not problems, "\n".join(problems)
+        # Overdue in words on the queue, not by colour alone: the three-week-old case's rows.
+        queue = (ARTIFACTS / f"console_day_{role}_01.txt").read_text(encoding="utf-8")
+        rows = [line for line in queue.splitlines() if line.startswith(day.references["zh"])]
+        assert rows and all("(overdue)" in line for line in rows), rows
         paths = {urlsplit(u).path for u in visited}
         assert "/console/cases" in paths
         if role == "caseworker":

@@ -161,7 +161,11 @@
         ? (c.partner_name || partners[c.partner_id] || "A partner no longer in the directory")
         : "Not matched yet");
       cell(tr, CASEWORK[c.status] || "In the caseworker queue");
-      cell(tr, when(c.first_contact_due)); cell(tr, when(c.caseworker_due));
+      // Overdue in words, not by colour alone: each promise already past its date says so.
+      [c.first_contact_due, c.caseworker_due].forEach((due) => {
+        const late = c.overdue && due && new Date(due).getTime() < Date.now();
+        cell(tr, when(due) + (late ? " (overdue)" : ""));
+      });
       tb.appendChild(tr);
     });
   }
