@@ -119,3 +119,15 @@ def test_a_new_session_starts_what_is_sent() -> None:
 
 def test_the_language_policy_sees_every_message_it_looks_at() -> None:
     assert reliability.ACTION_TYPED_MESSAGES == HISTORY_MESSAGES + 1
+
+
+def test_start_up_objects_are_frozen_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    calls: list[str] = []
+    monkeypatch.setattr(gc, "collect", lambda *a: calls.append("collect") or 0)
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setitem(reliability._state, "frozen", False)
+    reliability.freeze_loaded_objects()
+    reliability.freeze_loaded_objects()
+    assert calls == ["collect", "freeze"]  # collected first, then frozen, once per process
