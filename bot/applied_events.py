@@ -26,6 +26,7 @@ Installed once per process by :func:`bot.reliability.install`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -53,29 +54,55 @@ _VISIBLE = (ActionExecuted, UserUttered, ActionExecutionRejected, ActiveLoop,
 _FOLDED = (ActionExecuted, UserUttered, DefinePrevUserUtteredFeaturization)
 
 
+# What the fold does with an event, by its class (worked out once per class with isinstance, as
+# Rasa's method tests each event): one dict lookup per event instead of a chain of isinstance.
+_RESET, _ACTION_REVERTED, _USER_REVERTED, _ACTION, _LOOP, _OTHER = range(6)
+
+
+@functools.lru_cache(maxsize=None)
+def _kind(cls: type) -> int:
+    if issubclass(cls, (Restarted, SessionStarted)):
+        return _RESET
+    if issubclass(cls, ActionReverted):
+        return _ACTION_REVERTED
+    if issubclass(cls, UserUtteranceReverted):
+        return _USER_REVERTED
+    if issubclass(cls, ActionExecuted):
+        return _ACTION
+    if issubclass(cls, ActiveLoop):
+        return _LOOP
+    return _OTHER
+
+
+@functools.lru_cache(maxsize=None)
+def _visible(cls: type) -> bool:
+    return issubclass(cls, _VISIBLE)
+
+
 def applied_events(events: Iterable[Event]) -> list[Event]:
     """The events applied to a conversation: what ``DialogueStateTracker.applied_events``
     returns for a tracker with these events."""
     events = list(events)
-    loop_names = {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
+    loop_names = {e.name for e in events if _kind(type(e)) == _LOOP and e.name}
     applied: list[Any] = []  # with _HOLE where a folded event was
     visible: list[int] = []  # positions in `applied` of the events the walks look at
     for event in events:
-        if isinstance(event, (Restarted, SessionStarted)):
+        kind = _kind(type(event))
+        if kind == _RESET:
             applied, visible = [], []
-        elif isinstance(event, ActionReverted):
+        elif kind == _ACTION_REVERTED:
             _undo_till_previous(ActionExecuted, applied, visible)
-        elif isinstance(event, UserUtteranceReverted):
+        elif kind == _USER_REVERTED:
             _undo_till_previous(UserUttered, applied, visible)
             _undo_till_previous(ActionExecuted, applied, visible)
         elif (
-            isinstance(event, ActionExecuted)
+            kind == _ACTION
             and event.action_name in loop_names
             and not _first_loop_execution_or_unhappy_path(event.action_name, applied, visible)
         ):
             _undo_till_previous_loop_execution(event.action_name, applied, visible)
         else:
-            if isinstance(event, _VISIBLE):
+            if _visible(type(event)):
                 visible.append(len(applied))
             applied.append(event)
     return [e for e in applied if e is not _HOLE]
