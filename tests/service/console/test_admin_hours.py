@@ -404,3 +404,25 @@ async def test_setting_changing_or_clearing_an_override_never_moves_a_promised_d
     clear = await client.post("/console/admin/override/clear", data={"csrf_token": csrf})
     assert clear.status == 200
     assert await dues(ref) == first
+
+
+async def test_an_account_of_an_organisation_gone_from_the_directory_shows_no_id(
+    make_console: MakeConsole, users: Any, session_factory: Any, monday: dt.datetime
+) -> None:
+    from bot.handoff.accounts import create_user
+    from tests.service.console.conftest import PASSWORD
+
+    with session_factory() as session:
+        create_user(
+            session,
+            email="cw@gone.example.org",
+            password=PASSWORD,
+            role="caseworker",
+            organisation="gone-partner-org",
+            languages=["vi"],
+        )
+    client, _csrf = await _admin(make_console)
+    page = _text(await (await client.get("/console/admin")).text())
+    assert "cw@gone.example.org" in page
+    assert "gone-partner-org" not in page
+    assert "An organisation no longer in the directory" in page
