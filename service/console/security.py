@@ -61,14 +61,22 @@ PAGE_REFUSALS: Final = {
 }
 
 
+_PAGE_ERRORS: Final[dict[int, type[web.HTTPException]]] = {
+    400: web.HTTPBadRequest,
+    401: web.HTTPUnauthorized,
+    403: web.HTTPForbidden,
+}
+
+
 def _refuse(request: web.Request, status: int, reason: str) -> web.StreamResponse:
     if status == 401 and request.method in SAFE_METHODS and request.path.startswith("/console"):
         raise web.HTTPFound("/login")
     if not request.path.startswith("/api/") and reason in PAGE_REFUSALS:
-        # A form of a console page: a page in words with a way on, never a JSON body.
-        from service.console.errors import answer  # errors imports this module
-
-        return answer(request, status, PAGE_REFUSALS[reason], {"Cache-Control": "no-store"})
+        # A form of a console page: the errors middleware (outside this guard) answers a page in
+        # these words with a way on, never a JSON body.
+        raise _PAGE_ERRORS[status](
+            text=PAGE_REFUSALS[reason], headers={"Cache-Control": "no-store"}
+        )
     return web.json_response(
         {"error": reason}, status=status, headers={"Cache-Control": "no-store"}
     )
