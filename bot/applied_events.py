@@ -26,7 +26,6 @@ Installed once per process by :func:`bot.reliability.install`.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,8 +38,8 @@ from rasa.shared.core.events import (
     Event,
     Restarted,
     SessionStarted,
-    UserUttered,
     UserUtteranceReverted,
+    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -59,24 +58,34 @@ _FOLDED = (ActionExecuted, UserUttered, DefinePrevUserUtteredFeaturization)
 _RESET, _ACTION_REVERTED, _USER_REVERTED, _ACTION, _LOOP, _OTHER = range(6)
 
 
-@functools.lru_cache(maxsize=None)
+_KINDS: dict[type, int] = {}
+_VISIBLE_CLASSES: dict[type, bool] = {}
+
+
 def _kind(cls: type) -> int:
-    if issubclass(cls, (Restarted, SessionStarted)):
-        return _RESET
-    if issubclass(cls, ActionReverted):
-        return _ACTION_REVERTED
-    if issubclass(cls, UserUtteranceReverted):
-        return _USER_REVERTED
-    if issubclass(cls, ActionExecuted):
-        return _ACTION
-    if issubclass(cls, ActiveLoop):
-        return _LOOP
-    return _OTHER
+    kind = _KINDS.get(cls)
+    if kind is None:
+        if issubclass(cls, (Restarted, SessionStarted)):
+            kind = _RESET
+        elif issubclass(cls, ActionReverted):
+            kind = _ACTION_REVERTED
+        elif issubclass(cls, UserUtteranceReverted):
+            kind = _USER_REVERTED
+        elif issubclass(cls, ActionExecuted):
+            kind = _ACTION
+        elif issubclass(cls, ActiveLoop):
+            kind = _LOOP
+        else:
+            kind = _OTHER
+        _KINDS[cls] = kind
+    return kind
 
 
-@functools.lru_cache(maxsize=None)
 def _visible(cls: type) -> bool:
-    return issubclass(cls, _VISIBLE)
+    visible = _VISIBLE_CLASSES.get(cls)
+    if visible is None:
+        visible = _VISIBLE_CLASSES[cls] = issubclass(cls, _VISIBLE)
+    return visible
 
 
 def applied_events(events: Iterable[Event]) -> list[Event]:

@@ -193,12 +193,12 @@ def install_rasa() -> None:
         token = _TURN.set(turn)
         started = time.perf_counter()
         profiled = profile is not None and profile.wants(turn.sender)
-        if profiled:
+        if profiled and profile is not None:
             profile.profiler.enable()
         try:
             return await handle_message(self, message)
         finally:
-            if profiled:
+            if profiled and profile is not None:
                 profile.profiler.disable()
                 profile.dump()
             total = _ms(started)

@@ -18,8 +18,8 @@ from rasa.shared.core.events import (
     Restarted,
     SessionStarted,
     SlotSet,
-    UserUttered,
     UserUtteranceReverted,
+    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
