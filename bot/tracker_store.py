@@ -28,7 +28,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
-import json
 import logging
 import os
 import time
@@ -197,7 +196,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                 row.data = seal_event(self._keyring, tracker.sender_id, row_id, type_name, data)
             session.commit()
         # What this process wrote it need not decrypt on the next turn.
-        self._opened.append(tracker.sender_id, stored)
+        self._opened.append(tracker.sender_id, stored, new_events)
         logger.debug("Tracker stored (encrypted)")
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
@@ -233,14 +232,11 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         the stored rows it knows are unchanged: then only rows stored since are read and opened.
         """
         if not fetch_events_from_all_sessions and self._opened.enabled:
-            texts = self._latest_session_texts(sender_id)
-            if not texts:
+            latest = self._latest_session_events(sender_id)
+            if not latest:
                 return None
-            events = [json.loads(text) for text in texts]
             if self.domain:
-                return DialogueStateTracker.from_events(
-                    sender_id, deserialise_events(events), self.domain.slots
-                )
+                return DialogueStateTracker.from_events(sender_id, latest, self.domain.slots)
             return None
         with self.session_scope() as session:
             rows = self._event_query(
@@ -257,7 +253,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             )
         return None
 
-    def _latest_session_texts(self, sender_id: str) -> list[str]:
+    def _latest_session_events(self, sender_id: str) -> list[Event]:
         """The JSON of each event of the conversation's latest session, through the cache."""
         entry = self._opened.get(sender_id)
         with self.session_scope() as session:
@@ -284,7 +280,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                         sender_id,
                         [(row.id, row.type_name, self._open(sender_id, row)) for row in newer],
                     )
-                    return list(entry.texts)
+                    return list(entry.events)
                 # Rows it knew changed (erased, expired) or a new session began: read afresh.
                 self._opened.drop(sender_id)
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
@@ -293,8 +289,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             ]
         if not opened:
             return []
-        self._opened.put(sender_id, opened)
-        return [json.dumps(data) for _, _, data in opened]
+        return self._opened.put(sender_id, opened)
 
     def _open(self, sender_id: str, row: Any) -> dict[str, Any]:
         return open_event(self._keyring, sender_id, row.id, row.type_name, row.data)
@@ -305,12 +300,15 @@ class _Opened:
     first_id: int
     last_id: int
     rows: int
-    texts: list[str]
+    events: list[Event]
     used: float
 
 
 class OpenedEvents:
-    """The opened (decrypted) events of the latest session of recent conversations, as JSON text.
+    """The opened (decrypted) events of the latest session of recent conversations, as Rasa's
+    event objects (read-only records: Rasa builds each turn's tracker from them and appends new
+    ones; nothing changes an event once made — the secret-word masking runs before a save, on the
+    turn's new events, and is what was stored).
 
     Without it every turn decrypts every event of the conversation again (Rasa loads the whole
     session before each message), so a turn's cost grows with the conversation's length. With it
@@ -353,22 +351,31 @@ class OpenedEvents:
             self._entries.move_to_end(sender_id)
         return entry
 
-    def put(self, sender_id: str, opened: list[tuple[int, str, dict[str, Any]]]) -> None:
-        """Keeps the latest session's rows (id, type, event dict), replacing what was kept."""
+    def put(self, sender_id: str, opened: list[tuple[int, str, dict[str, Any]]]) -> list[Event]:
+        """Keeps the latest session's rows (id, type, event dict), replacing what was kept;
+        returns their events."""
+        events = deserialise_events([data for _, _, data in opened])
         if not self.enabled or not opened:
-            return
+            return events
         self._entries[sender_id] = _Opened(
             first_id=opened[0][0],
             last_id=opened[-1][0],
             rows=len(opened),
-            texts=[json.dumps(data) for _, _, data in opened],
+            events=list(events),
             used=time.monotonic(),
         )
         self._entries.move_to_end(sender_id)
         self._expire(time.monotonic())
+        return events
 
-    def append(self, sender_id: str, opened: list[tuple[int, str, dict[str, Any]]]) -> None:
-        """Adds rows stored after those kept; a new session or a gap drops the conversation."""
+    def append(
+        self,
+        sender_id: str,
+        opened: list[tuple[int, str, dict[str, Any]]],
+        events: list[Event] | None = None,
+    ) -> None:
+        """Adds rows stored after those kept (`events`: their event objects, when the caller has
+        them); a new session or a gap drops the conversation."""
         entry = self._entries.get(sender_id)
         if entry is None or not opened:
             return
@@ -377,7 +384,9 @@ class OpenedEvents:
         ):
             self.drop(sender_id)
             return
-        entry.texts.extend(json.dumps(data) for _, _, data in opened)
+        entry.events.extend(
+            events if events is not None else deserialise_events([d for _, _, d in opened])
+        )
         entry.rows += len(opened)
         entry.last_id = opened[-1][0]
 

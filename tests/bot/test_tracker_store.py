@@ -603,7 +603,7 @@ def test_the_cache_is_bounded_in_size_and_time(monkeypatch: pytest.MonkeyPatch) 
     now = [1000.0]
     monkeypatch.setattr(tracker_store.time, "monotonic", lambda: now[0])
     cache = tracker_store.OpenedEvents(size=2, idle_seconds=60)
-    row = [(1, "user", {"event": "user", "text": "invented"})]
+    row = [(1, "user", UserUttered("invented").as_dict())]
     cache.put("a", row)
     cache.put("b", row)
     assert cache.get("a") is not None  # "a" used last: "b" goes first
@@ -649,3 +649,25 @@ def test_the_tracker_store_waits_the_configured_busy_timeout(
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 7500
         assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
     maintenance.dispose()
+
+
+async def test_a_turn_that_was_not_saved_leaves_the_kept_events_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """The kept events are shared, read-only records: a tracker built from them that changes
+    and is never saved (a turn that failed) changes nothing the next load sees."""
+    keyring = Keyring.generate()
+    store = make_store(tmp_path, keyring)
+    await store.save(_long_tracker("web-kept", 10))
+    first = await store.retrieve("web-kept")
+    assert first is not None
+    count = len(first.events)
+    first.update(ActionExecuted("action_listen"))
+    first.update(UserUttered("never saved", {"name": "inform", "confidence": 0.9}))
+    first.update(SlotSet("phone", "+442079460123"))
+    again = await store.retrieve("web-kept")
+    assert again is not None and len(again.events) == count
+    assert again.get_slot("phone") == PHONE
+    assert all(getattr(e, "text", None) != "never saved" for e in again.events)
+    assert again.events[0] is first.events[0]  # shared, not read or parsed again
+    await asyncio.to_thread(_same_as_uncached, again, tmp_path / "tracker.db", keyring)
