@@ -67,6 +67,7 @@ TARGET_P50_RATIO = 1.5  # ours / baseline, per-turn p50
 TARGET_THROUGHPUT_RATIO = 0.8  # ours / baseline, turns/s at N concurrent
 TARGET_STACK_RSS_MB = 1600  # Rasa + action server + web service, peak RSS sum
 TARGET_TWILIO_P99_MS = 1000  # Twilio webhook → HTTP 200, under the REST load
+TARGET_SEQUENTIAL_RATIO = 2.0  # ours / baseline, mean turn one conversation at a time
 
 # Twilio test credentials (invented) for the fake API on loopback.
 TWILIO_SID = "AC" + "0" * 32
@@ -690,15 +691,27 @@ async def run_load(
     return load
 
 
-async def warm_up(url: str, conversation: Conversation, count: int) -> tuple[int, float]:
-    """`count` conversations one after another (not measured); returns the turns of one
-    conversation and the mean seconds per turn (one at a time)."""
+async def warm_up(
+    url: str, conversation: Conversation, count: int
+) -> tuple[int, float, float]:
+    """`count` conversations one after another; returns the turns of one conversation, the mean
+    seconds per turn over all of them, and over those after the first (the process's one-time
+    costs — first calls, caches filling, the garbage collector's freeze — land in the first;
+    with one conversation, the same mean)."""
     turns, total, started = 0, 0, time.monotonic()
+    later_turns, later_started = 0, None
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as http:
-        for _ in range(max(1, count)):
+        for n in range(max(1, count)):
+            if n == 1:
+                later_started = time.monotonic()
             turns = await conversation(http, url, None)
             total += turns
-    return turns, (time.monotonic() - started) / max(1, total)
+            if n >= 1:
+                later_turns += turns
+    ended = time.monotonic()
+    every = (ended - started) / max(1, total)
+    later = (ended - later_started) / later_turns if later_started and later_turns else every
+    return turns, every, later
 
 
 async def nlu_parse(url: str, texts: list[str], token: str, rounds: int = 3) -> dict[str, Any]:
@@ -802,7 +815,9 @@ async def bench_ours(args: argparse.Namespace) -> dict[str, Any]:
                 sampler = RssSampler(running.pids)
                 sampler.start()
                 print(f"  started in {running.startup_s}; warm-up ...", flush=True)
-                turns, per_turn = await warm_up(running.rasa_url, our_conversation, args.warmup)
+                turns, per_turn, sequential = await warm_up(
+                    running.rasa_url, our_conversation, args.warmup
+                )
                 nlu = await nlu_parse(running.rasa_url, PARSE_TEXTS, running.token)
                 interval = args.twilio_interval
                 if interval is None:  # spread the webhooks over ~half the expected load
@@ -844,6 +859,7 @@ async def bench_ours(args: argparse.Namespace) -> dict[str, Any]:
         "startup_s": running.startup_s,
         "turns_per_conversation": turns,
         "warmup_s_per_turn": round(per_turn, 4),
+        "sequential_s_per_turn": round(sequential, 4),
         "nlu_parse": nlu,
         "load": _summary(load),
         "rss_mb": rss,
@@ -870,7 +886,7 @@ async def bench_baseline(args: argparse.Namespace, model: Path, turns: int) -> d
             sampler = RssSampler(running.pids)
             sampler.start()
             print(f"  started in {running.startup_s}; warm-up ...", flush=True)
-            _, per_turn = await warm_up(running.rasa_url, conversation, args.warmup)
+            _, per_turn, sequential = await warm_up(running.rasa_url, conversation, args.warmup)
             nlu = await nlu_parse(running.rasa_url, PARSE_TEXTS, running.token)
             print(
                 f"  {args.concurrency} concurrent conversations ({turns} turns each) ...",
@@ -887,6 +903,7 @@ async def bench_baseline(args: argparse.Namespace, model: Path, turns: int) -> d
         "startup_s": running.startup_s,
         "turns_per_conversation": turns,
         "warmup_s_per_turn": round(per_turn, 4),
+        "sequential_s_per_turn": round(sequential, 4),
         "nlu_parse": nlu,
         "load": _summary(load),
         "rss_mb": rss,
@@ -947,7 +964,7 @@ async def bench_scale_out(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 urls = [running.rasa_url, second]
                 for url in urls:
-                    turns, _ = await warm_up(url, our_conversation, 1)
+                    turns, _, _ = await warm_up(url, our_conversation, 1)
                 result["turns_per_report"] = turns
                 for label, targets in (("one", urls[:1]), ("two", urls)):
                     print(
@@ -1409,13 +1426,33 @@ def build_report(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         "target": f">= {TARGET_THROUGHPUT_RATIO}",
         "pass": ok,
     }
-    seq_o, seq_b = ours["warmup_s_per_turn"] * 1000, base["warmup_s_per_turn"] * 1000
+    seq_o = ours.get("sequential_s_per_turn", ours["warmup_s_per_turn"]) * 1000
+    seq_b = base.get("sequential_s_per_turn", base["warmup_s_per_turn"]) * 1000
+    ratio = _ratio(seq_o, seq_b)
+    ok = None if ratio is None else ratio <= TARGET_SEQUENTIAL_RATIO
+    targets["sequential_ratio"] = {
+        "value": ratio,
+        "target": f"<= {TARGET_SEQUENTIAL_RATIO}",
+        "pass": ok,
+    }
     rows.append(
         (
-            "Mean turn, one conversation at a time (warm-up)",
+            "Mean turn, one conversation at a time (the warm-up conversations after the first)",
             _fmt(seq_o, " ms"),
             _fmt(seq_b, " ms"),
-            _fmt(_ratio(seq_o, seq_b), "×"),
+            _fmt(ratio, "×"),
+            f"≤ {TARGET_SEQUENTIAL_RATIO}×",
+            _verdict(ok),
+        )
+    )
+    first_o, first_b = ours["warmup_s_per_turn"] * 1000, base["warmup_s_per_turn"] * 1000
+    rows.append(
+        (
+            "Mean turn, every warm-up conversation (the first, with a fresh process's one-time "
+            "costs, included)",
+            _fmt(first_o, " ms"),
+            _fmt(first_b, " ms"),
+            _fmt(_ratio(first_o, first_b), "×"),
             "",
             "",
         )
@@ -1697,8 +1734,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--warmup",
         type=int,
-        default=2,
-        help="conversations before measuring, one at a time (default 2)",
+        default=3,
+        help="conversations one at a time before the load; all but the first give the "
+        "one-at-a-time figure (default 3)",
     )
     parser.add_argument(
         "--twilio",
