@@ -1428,21 +1428,21 @@ def build_report(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     }
     seq_o = ours.get("sequential_s_per_turn", ours["warmup_s_per_turn"]) * 1000
     seq_b = base.get("sequential_s_per_turn", base["warmup_s_per_turn"]) * 1000
-    ratio = _ratio(seq_o, seq_b)
-    ok = None if ratio is None else ratio <= TARGET_SEQUENTIAL_RATIO
+    seq_ratio = _ratio(seq_o, seq_b)
+    seq_ok = None if seq_ratio is None else seq_ratio <= TARGET_SEQUENTIAL_RATIO
     targets["sequential_ratio"] = {
-        "value": ratio,
+        "value": seq_ratio,
         "target": f"<= {TARGET_SEQUENTIAL_RATIO}",
-        "pass": ok,
+        "pass": seq_ok,
     }
     rows.append(
         (
             "Mean turn, one conversation at a time (the warm-up conversations after the first)",
             _fmt(seq_o, " ms"),
             _fmt(seq_b, " ms"),
-            _fmt(ratio, "×"),
+            _fmt(seq_ratio, "×"),
             f"≤ {TARGET_SEQUENTIAL_RATIO}×",
-            _verdict(ok),
+            _verdict(seq_ok),
         )
     )
     first_o, first_b = ours["warmup_s_per_turn"] * 1000, base["warmup_s_per_turn"] * 1000

@@ -158,3 +158,20 @@ def test_one_at_a_time_leaves_the_first_conversation_out() -> None:
     turns, every, later = asyncio.run(bench.warm_up("http://127.0.0.1:9", conversation, 3))
     assert turns == 2
     assert later < 0.02 < every  # 20 ms over 4 turns against 220 ms over 6
+
+
+def test_every_target_row_shows_its_own_ratio_and_verdict() -> None:
+    """Built from a recorded run's figures: each target row carries its own ratio."""
+    import json
+    from pathlib import Path
+
+    recorded = Path(__file__).with_name("bench_result.json")
+    result = json.loads(recorded.read_text())
+    markdown, targets = bench.build_report(result)
+    rows = {line.split("|")[1].strip(): line for line in markdown.splitlines()
+            if line.startswith("| ")}
+    throughput = next(v for k, v in rows.items() if k.startswith("Throughput at 50 concurrent (t"))
+    sequential = next(v for k, v in rows.items() if k.startswith("Mean turn, one conversation"))
+    assert "0.440×" in throughput and targets["throughput_ratio"]["value"] == 0.44
+    assert "2.9×" in sequential and targets["sequential_ratio"]["pass"] is False
+    assert targets["throughput_ratio"]["pass"] is False
