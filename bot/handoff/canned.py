@@ -60,6 +60,24 @@ def canned_choices(staff_language: str = "en") -> list[tuple[str, str]]:
     return [(key, _entry(key, staff_language, "title")) for key in CANNED]
 
 
+def listing_language(value: str | None) -> str | None:
+    """Our code for a language the titles can be listed in (any of the service's languages, in
+    any letter case), or None for anything else."""
+    return languages.normalise_code(value)
+
+
+def canned_titles(staff_language: str | None) -> list[tuple[str, str, str | None]]:
+    """Every canned reply as ``(key, title in the staff language, English title)``, in ``CANNED``
+    order; the English is None where the title is already English (or the same words), so staff
+    reviewing each other read both. An unknown language lists the English titles."""
+    code = listing_language(staff_language) or DEFAULT_LANGUAGE
+    english = dict(canned_choices(DEFAULT_LANGUAGE))
+    return [
+        (key, title, None if code == DEFAULT_LANGUAGE or title == english[key] else english[key])
+        for key, title in canned_choices(code)
+    ]
+
+
 def canned_text(key: str, language: str) -> str:
     """The full text of a canned reply in the person's language (English where it has none).
 

@@ -49,6 +49,9 @@ class ConsoleState:
     transcript: Transcript | None = None
     hub: Any = None
     env: dict[str, str] | None = None
+    #: Each operator's choice of the language the prepared messages are listed in (account id →
+    #: language code), kept for as long as the service runs; English without one.
+    canned_listing: dict[int, str] = field(default_factory=dict)
     _opened: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:

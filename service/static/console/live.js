@@ -1,6 +1,7 @@
 // The console's live page (uses window.ConsoleKit from console.js): the conversation as the person
 // saw it, the chat's state (waiting → accepted by you → handed back / closed) with only the actions
-// that state allows, typed and prepared replies.
+// that state allows, typed and prepared replies. The form choosing the language the prepared
+// messages are listed in is a plain form (it works without this script): shown with them.
 "use strict";
 (function () {
   const { body, $, status, api, send, handlers, onOpen, say } = window.ConsoleKit;
@@ -27,6 +28,8 @@
     let gone = null;            // why the chat cannot be shown (another operator, erased)
     const shown = new Set();    // the page load and the socket can both deliver a line
     const mine = [];            // operator lines shown: {text, at} (the echo and the tracker differ in time)
+    const listing = $("canned-language-form");  // absent when the page has no chat id
+    if (listing) listing.hidden = true;  // until the chat is known to be this operator's
 
     function who(sender) {
       if (sender === "person") return "Person";
@@ -122,6 +125,7 @@
       // Writing is a step only the operator who accepted the chat can take: hidden otherwise.
       show($("reply-form"), Boolean(mineActive));
       show($("canned-form"), Boolean(mineActive));
+      if (listing) show(listing, Boolean(mineActive));
       ["reply", "send", "canned", "send-canned"].forEach((name) => { $(name).disabled = !mineActive; });
     }
     async function load() {
@@ -201,6 +205,10 @@
     onOpen.push(() => load());
     document.addEventListener("visibilitychange", looked);
     await load();
+    // Back from choosing the listing language (or told it could not be used): focus is where
+    // the operator goes on from, the prepared messages (or the language list).
+    const target = { "#canned": "canned", "#canned-language": "canned-language" }[location.hash];
+    if (target && $(target) && !$(target).disabled && !$(target).closest("[hidden]")) $(target).focus();
   }
 
   window.ConsoleKit.run(livePage);
