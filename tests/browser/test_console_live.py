@@ -1,7 +1,9 @@
 """A live chat in headless Chromium, keyboard only (fake Rasa): an operator who does not speak
 Vietnamese marks an interpreter arranged, accepts the chat, reads the person's button press as its
 Vietnamese title with the English beside it, sends the prepared "are you safe now?" (it goes out in
-Vietnamese) and hands the chat back; queue and live pages pass axe-core."""
+Vietnamese), lists the prepared messages in Chinese (Traditional) instead and sends "can we call you
+back?" from them (it still goes out in Vietnamese; the choice stays for the next visit) and hands
+the chat back; queue and live pages pass axe-core."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from bot.handoff.canned import canned_text
+from bot.handoff.canned import canned_choices, canned_text
 from bot.labels import response_text
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import make_driver, run_service, wait_until
@@ -172,6 +174,46 @@ def test_operator_takes_a_vietnamese_chat_by_keyboard_with_a_prepared_reply(
             )
             assert_accessible(driver, "console_live_chat")
 
+            # An operator who reads Chinese lists the titles in it, by keyboard (a plain form:
+            # the page reloads); the English stays beside each title for colleagues.
+            driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+            listing = _tab_to(driver, lambda e: e.get_attribute("id") == "canned-language")
+            assert listing.get_attribute("value") == "en"
+            listing.send_keys(Keys.ARROW_DOWN, Keys.ARROW_DOWN)
+            assert listing.get_attribute("value") == "zh-Hant"
+            listing.send_keys(Keys.TAB)
+            assert driver.switch_to.active_element.get_attribute("id") == "canned-language-show"
+            driver.switch_to.active_element.send_keys(Keys.ENTER)
+            wait_until(lambda: driver.current_url.endswith("/console/live/1#canned"), 15)
+            wait_until(lambda: "Accepted by you" in _text(driver, "chat-state"), 15)
+            # Focus is back on the prepared messages, now titled in Chinese with the English.
+            wait_until(lambda: driver.switch_to.active_element.get_attribute("id") == "canned", 15)
+            listed = driver.execute_script(
+                "return [...document.querySelectorAll('#canned option')]"
+                ".map((o) => [o.lang, o.textContent])"
+            )
+            chinese = dict(canned_choices("zh-Hant"))
+            assert listed == [
+                ["zh-Hant", f"{chinese[key]} (English: {title})"]
+                for key, title in canned_choices("en")
+            ]
+            assert "listed in Chinese (Traditional)" in _text(driver, "canned-form")
+            choose = driver.switch_to.active_element
+            choose.send_keys(Keys.ARROW_DOWN, Keys.ARROW_DOWN, Keys.ARROW_DOWN)
+            assert choose.get_attribute("value") == "call_back"
+            choose.send_keys(Keys.TAB)
+            assert driver.switch_to.active_element.get_attribute("id") == "send-canned"
+            driver.switch_to.active_element.send_keys(Keys.ENTER)
+            # Sent in the person's language, Vietnamese, never in the listing's.
+            back_vi = canned_text("call_back", "vi")
+            wait_until(lambda: (CID, "utter_operator_message", back_vi) in fake.executed, 15)
+            assert canned_text("call_back", "zh-Hant") not in [e[2] for e in fake.executed]
+            back_en = canned_text("call_back", "en")
+            wait_until(
+                lambda: f"You: {back_vi} (English: {back_en})" in _text(driver, "transcript"), 15
+            )
+            assert_accessible(driver, "console_live_chat_listed_in_chinese")
+
             # Back on the queue, the person's next message shows as "New message" until the
             # operator opens the chat again.
             _tab_to(driver, lambda e: e.text == "Queue" and e.tag_name == "a")
@@ -185,6 +227,9 @@ def test_operator_takes_a_vietnamese_chat_by_keyboard_with_a_prepared_reply(
             _tab_to(driver, lambda e: e.get_attribute("aria-label") == "Open chat 1")
             driver.switch_to.active_element.send_keys(Keys.ENTER)
             wait_until(lambda: "Person: Invented: vâng, tôi an toàn" in _text(driver, "transcript"))
+            # The listing language chosen before is still the operator's.
+            wait_until(lambda: driver.find_element(By.ID, "canned-language").is_displayed(), 15)
+            assert driver.find_element(By.ID, "canned-language").get_attribute("value") == "zh-Hant"
 
             # Hand back: the page says so and offers the way back to the queue.
             _tab_to(driver, lambda e: e.get_attribute("id") == "handback")
@@ -192,7 +237,7 @@ def test_operator_takes_a_vietnamese_chat_by_keyboard_with_a_prepared_reply(
             wait_until(lambda: "handed back" in _text(driver, "chat-state"), 15)
             wait_until(lambda: driver.switch_to.active_element.get_attribute("id") == "back", 15)
             assert not fake.paused(CID)
-            for name in ("reply", "send", "canned", "send-canned", "handback"):
+            for name in ("reply", "send", "canned", "send-canned", "canned-language", "handback"):
                 assert not driver.find_element(By.ID, name).is_displayed(), name
             assert_accessible(driver, "console_live_chat_ended")
             driver.switch_to.active_element.send_keys(Keys.ENTER)
@@ -230,7 +275,7 @@ def test_a_waiting_chat_opened_directly_offers_only_accept_then_only_replies_and
             wait_until(lambda: "online" in _text(driver, "presence"), 15)
             assert driver.find_element(By.ID, "accept").is_displayed()
             # Only the steps a waiting chat allows: no reply or prepared message before accepting.
-            for name in ("reply", "send", "canned", "send-canned"):
+            for name in ("reply", "send", "canned", "send-canned", "canned-language"):
                 assert not driver.find_element(By.ID, name).is_displayed(), name
             assert not driver.find_element(By.ID, "handback").is_displayed()
             assert not fake.paused(CID)

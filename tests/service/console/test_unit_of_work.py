@@ -310,6 +310,9 @@ NOT_AUDITED = {
     "/login": "audited itself (login, login.failed) together with the new session",
     "/logout": "ends the caller's own session only",
     "/api/me/availability": "the operator's own 'taking live chats' switch",
+    "/console/live/{request_id}/canned-language": (
+        "the operator's own choice of the language the prepared messages are listed in"
+    ),
 }
 #: The steps of ``POST /api/live/{request_id}/{action}`` (service/console/api.py, live_action).
 LIVE_ACTIONS = {"accept", "reply", "canned", "interpreter", "handback", "close"}
