@@ -161,17 +161,7 @@ def test_operator_takes_a_vietnamese_chat_by_keyboard_with_a_prepared_reply(
             # A prepared message, chosen by its English title, goes out in Vietnamese.
             driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
             choose = _tab_to(driver, lambda e: e.get_attribute("id") == "canned")
-            choose.send_keys(Keys.ARROW_DOWN)
-            assert choose.get_attribute("value") == "are_you_safe"
-            choose.send_keys(Keys.TAB)
-            assert driver.switch_to.active_element.get_attribute("id") == "send-canned"
-            driver.switch_to.active_element.send_keys(Keys.ENTER)
-            safe_vi = canned_text("are_you_safe", "vi")
-            wait_until(lambda: (CID, "utter_operator_message", safe_vi) in fake.executed, 15)
-            safe_en = canned_text("are_you_safe", "en")
-            wait_until(
-                lambda: f"You: {safe_vi} (English: {safe_en})" in _text(driver, "transcript"), 15
-            )
+            _send_prepared(driver, fake, choose, 1, "are_you_safe")
             assert_accessible(driver, "console_live_chat")
 
             # An operator who reads Chinese lists the titles in it, by keyboard (a plain form:
@@ -198,20 +188,9 @@ def test_operator_takes_a_vietnamese_chat_by_keyboard_with_a_prepared_reply(
                 for key, title in canned_choices("en")
             ]
             assert "listed in Chinese (Traditional)" in _text(driver, "canned-form")
-            choose = driver.switch_to.active_element
-            choose.send_keys(Keys.ARROW_DOWN, Keys.ARROW_DOWN, Keys.ARROW_DOWN)
-            assert choose.get_attribute("value") == "call_back"
-            choose.send_keys(Keys.TAB)
-            assert driver.switch_to.active_element.get_attribute("id") == "send-canned"
-            driver.switch_to.active_element.send_keys(Keys.ENTER)
             # Sent in the person's language, Vietnamese, never in the listing's.
-            back_vi = canned_text("call_back", "vi")
-            wait_until(lambda: (CID, "utter_operator_message", back_vi) in fake.executed, 15)
+            _send_prepared(driver, fake, driver.switch_to.active_element, 3, "call_back")
             assert canned_text("call_back", "zh-Hant") not in [e[2] for e in fake.executed]
-            back_en = canned_text("call_back", "en")
-            wait_until(
-                lambda: f"You: {back_vi} (English: {back_en})" in _text(driver, "transcript"), 15
-            )
             assert_accessible(driver, "console_live_chat_listed_in_chinese")
 
             # Back on the queue, the person's next message shows as "New message" until the
@@ -319,3 +298,16 @@ def test_a_waiting_chat_opened_directly_offers_only_accept_then_only_replies_and
             assert not driver.find_element(By.ID, "close").is_displayed()
     finally:
         driver.quit()
+
+def _send_prepared(driver: Any, fake: Any, choose: Any, presses: int, key: str) -> None:
+    """Picks prepared message `key` by keyboard (`presses` arrow-downs in the list), sends it,
+    and waits until it went out in the person's language (Vietnamese) and shows in the
+    transcript with its English."""
+    choose.send_keys(*[Keys.ARROW_DOWN] * presses)
+    assert choose.get_attribute("value") == key
+    choose.send_keys(Keys.TAB)
+    assert driver.switch_to.active_element.get_attribute("id") == "send-canned"
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    sent, english = canned_text(key, "vi"), canned_text(key, "en")
+    wait_until(lambda: (CID, "utter_operator_message", sent) in fake.executed, 15)
+    wait_until(lambda: f"You: {sent} (English: {english})" in _text(driver, "transcript"), 15)

@@ -179,3 +179,21 @@ async def login(client: TestClient, email: str, password: str = PASSWORD) -> str
         return None
     me = await client.get("/api/me")
     return str((await me.json())["csrf_token"])
+
+
+def queue_live_chat(
+    session_factory: Any, users: dict[str, Any], language: str = "zh-Hant",
+    conversation_id: str = "web-sid-0001",
+) -> int:
+    """A person waiting for a live chat, with the operator on duty; returns the request id."""
+    import datetime as dt
+
+    from bot.handoff import live
+
+    now = dt.datetime.now(dt.timezone.utc)
+    with session_factory() as session:
+        live.heartbeat(session, users["op"].id, now=now)
+        return live.enqueue(
+            session, conversation_id=conversation_id, channel="socketio", language=language,
+            now=now,
+        ).request_id

@@ -5,24 +5,28 @@ language, whatever the listing says."""
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 from typing import Any
 
-from bot.handoff import canned, live
-from tests.service.console.conftest import MakeConsole, login
+from bot.handoff import canned
+from tests.service.console.conftest import MakeConsole, login, queue_live_chat
 
 CHOOSE = "/console/live/{id}/canned-language"
 
 
 def _enqueue(session_factory: Any, users: Any, cid: str, language: str) -> int:
-    now = dt.datetime.now(dt.timezone.utc)
-    with session_factory() as session:
-        live.heartbeat(session, users["op"].id, now=now)
-        return live.enqueue(
-            session, conversation_id=cid, channel="socketio", language=language, now=now
-        ).request_id
+    return queue_live_chat(session_factory, users, language, cid)
+
+
+async def _operator_on_a_chat(
+    make_console: MakeConsole, users: Any, session_factory: Any, language: str = "vi"
+) -> tuple[Any, int]:
+    """The operator signed in, and a chat waiting in `language`: (client, request id)."""
+    request_id = _enqueue(session_factory, users, "web-sid-listing-1", language)
+    client = await make_console()
+    await login(client, "operator@example.org")
+    return client, request_id
 
 
 async def _page(client: Any, request_id: int, query: str = "") -> str:
@@ -72,9 +76,7 @@ def test_titles_are_listed_in_the_chosen_language_with_the_english_beside_them()
 async def test_english_by_default_every_language_offered_in_words(
     make_console: MakeConsole, users: Any, session_factory: Any
 ) -> None:
-    request_id = _enqueue(session_factory, users, "web-sid-listing-1", "vi")
-    client = await make_console()
-    await login(client, "operator@example.org")
+    client, request_id = await _operator_on_a_chat(make_console, users, session_factory)
     page = await _page(client, request_id)
     assert _selected_language(page) == "en"
     assert _prepared(page) == [title for _key, title in canned.canned_choices("en")]
@@ -150,9 +152,7 @@ async def test_the_message_sent_is_in_the_persons_language_whatever_the_listing(
 async def test_an_unknown_language_is_refused_kindly_and_nothing_changes(
     make_console: MakeConsole, users: Any, session_factory: Any
 ) -> None:
-    request_id = _enqueue(session_factory, users, "web-sid-listing-1", "vi")
-    client = await make_console()
-    await login(client, "operator@example.org")
+    client, request_id = await _operator_on_a_chat(make_console, users, session_factory)
     token = _form_token(await _page(client, request_id))
     assert (await _choose(client, request_id, "vi", token)).status == 303
     for unknown in ("xx", "", "en-US-x-<b>", "klingon"):
@@ -176,9 +176,7 @@ async def test_an_unknown_stored_choice_falls_back_to_english(
 ) -> None:
     from tests.service.console.conftest import console_state
 
-    request_id = _enqueue(session_factory, users, "web-sid-listing-1", "vi")
-    client = await make_console()
-    await login(client, "operator@example.org")
+    client, request_id = await _operator_on_a_chat(make_console, users, session_factory)
     console_state(client).canned_listing[users["op"].id] = "no-longer-spoken"
     page = await _page(client, request_id)
     assert _selected_language(page) == "en"
@@ -188,9 +186,7 @@ async def test_an_unknown_stored_choice_falls_back_to_english(
 async def test_the_form_needs_its_csrf_field_and_our_origin_like_every_form(
     make_console: MakeConsole, users: Any, session_factory: Any
 ) -> None:
-    request_id = _enqueue(session_factory, users, "web-sid-listing-1", "vi")
-    client = await make_console()
-    await login(client, "operator@example.org")
+    client, request_id = await _operator_on_a_chat(make_console, users, session_factory)
     token = _form_token(await _page(client, request_id))
     origin = str(client.make_url("")).rstrip("/")
     for headers, data in (

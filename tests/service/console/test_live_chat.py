@@ -8,18 +8,13 @@ import datetime as dt
 from typing import Any
 
 from bot.handoff import live
-from tests.service.console.conftest import MakeConsole, console_state, login
+from tests.service.console.conftest import MakeConsole, console_state, login, queue_live_chat
 
 CID = "web-sid-0001"
 
 
 async def _queue_request(session_factory: Any, users: Any, language: str = "zh-Hant") -> int:
-    now = dt.datetime.now(dt.timezone.utc)
-    with session_factory() as session:
-        live.heartbeat(session, users["op"].id, now=now)
-        return live.enqueue(
-            session, conversation_id=CID, channel="socketio", language=language, now=now
-        ).request_id
+    return queue_live_chat(session_factory, users, language, CID)
 
 
 async def test_operator_accepts_chats_both_ways_and_hands_back(
