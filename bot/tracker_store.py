@@ -254,7 +254,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         return None
 
     def _latest_session_events(self, sender_id: str) -> list[Event]:
-        """The JSON of each event of the conversation's latest session, through the cache."""
+        """The events of the conversation's latest session, through the cache."""
         entry = self._opened.get(sender_id)
         with self.session_scope() as session:
             if entry is not None:

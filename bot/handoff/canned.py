@@ -60,10 +60,9 @@ def canned_choices(staff_language: str = "en") -> list[tuple[str, str]]:
     return [(key, _entry(key, staff_language, "title")) for key in CANNED]
 
 
-def listing_language(value: str | None) -> str | None:
-    """Our code for a language the titles can be listed in (any of the service's languages, in
-    any letter case), or None for anything else."""
-    return languages.normalise_code(value)
+#: Our code for a language the titles can be listed in (any of the service's languages, in any
+#: letter case), or None for anything else.
+listing_language = languages.normalise_code
 
 
 def canned_titles(staff_language: str | None) -> list[tuple[str, str, str | None]]:

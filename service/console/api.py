@@ -30,6 +30,7 @@ from service.console.hub import HandoffError
 from service.console.security import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    STAFF,
     client_address,
     current_csrf,
     current_user,
@@ -41,7 +42,6 @@ from service.console.state import ConsoleState, state_of
 
 logger = logging.getLogger(__name__)
 
-STAFF = ("operator", "admin")
 #: A live-chat step the socket could not take (unreadable, stale page token, unknown step): staff
 #: read this in the live page's status line, so it says what to do, never the cause's jargon.
 RELOAD = "That step could not be taken on this page as it is: please reload the page and try again."

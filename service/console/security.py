@@ -35,6 +35,8 @@ PUBLIC_PATHS: Final = frozenset(
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 USER_KEY: Final = "console_user"
+#: The roles that work the live queue and every case (caseworkers see their own cases only).
+STAFF: Final = ("operator", "admin")
 SESSION_KEY: Final = "console_session_info"
 
 

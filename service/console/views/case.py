@@ -24,10 +24,8 @@ from bot.store.audit import Audit
 from bot.store.references import normalise_reference
 from service.console.api import sync
 from service.console.pages import page
-from service.console.security import current_user
+from service.console.security import STAFF, current_user
 from service.console.state import state_of
-
-STAFF: Final = ("operator", "admin")
 
 #: What the page says after an action (``?done=``), and when one could not be done (``?problem=``).
 DONE: Final = {

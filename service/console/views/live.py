@@ -20,10 +20,9 @@ from bot.handoff import canned
 from bot.handoff.caselist import language_name
 from bot.languages import codes
 from service.console.pages import page
-from service.console.security import current_user
+from service.console.security import STAFF, current_user
 from service.console.state import state_of
 
-STAFF: Final = ("operator", "admin")
 #: What the page says when a listing language could not be used (``?problem=language``).
 LANGUAGE_PROBLEM: Final = (
     "The prepared messages cannot be listed in that language, so they are still listed in {name}. "
