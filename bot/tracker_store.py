@@ -28,6 +28,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import itertools
 import logging
 import os
 import time
@@ -37,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import NullPool, QueuePool
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.domain import Domain
@@ -45,7 +48,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.access.redact import clear_secret_slots, redact_secrets
 from bot.crypto import Keyring
-from bot.privacy.tracker_events import install_sqlite_pragmas, open_event, seal_event
+from bot.privacy.tracker_events import checkpoint, install_sqlite_pragmas, open_event, seal_event
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -116,9 +119,26 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         )
         # Rasa's SQLTrackerStore builds its own engine (and its login/schema handling) on Rasa's
         # own database; it is not the case store, so it is not the process Store's engine. It
-        # gets the configured busy timeout, like every engine of ours.
+        # gets the configured busy timeout, like every engine of ours, and write-ahead logging.
+        if self.engine.dialect.name == "sqlite" and isinstance(self.engine.pool, NullPool):
+            # SQLAlchemy 1.4 opens a SQLite file anew for every session (NullPool): each turn
+            # would pay the connect, and closing the last connection checkpoints the WAL (an
+            # fsync on the event loop). Keep connections open, like SQLAlchemy 2.0 does.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(
+                url, poolclass=QueuePool, connect_args={"check_same_thread": False}
+            )
+            self.sessionmaker = sessionmaker(bind=self.engine)
         install_sqlite_pragmas(self.engine, settings.sqlite_busy_timeout_s)
         self.engine.dispose()  # new connections get the pragmas
+        table = self.SQLEvent.__table__
+        self._session_count = _session_count_statement(table)
+        self._seal_rows = (
+            table.update()
+            .where(table.c.id == sa.bindparam("row_id"))
+            .values(data=sa.bindparam("sealed"))
+        )
         logger.info("Encrypted tracker store ready (key %s)", self._keyring.primary_key_id)
 
     @contextlib.contextmanager
@@ -177,23 +197,37 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                 # What Rasa's TrackerStore.stream_events publishes, without its reload of the
                 # whole stored tracker (every event decrypted again) to find them.
                 await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
-            rows = []
+            # One prepared INSERT per event (its id is part of the associated data), then one
+            # executemany UPDATE with the ciphertexts: Core statements, not ORM objects.
+            table = self.SQLEvent.__table__
+            stored = []
             for event in new_events:
                 data = event.as_dict()
-                row = self.SQLEvent(
-                    sender_id=tracker.sender_id,
-                    type_name=event.type_name,
-                    timestamp=data.get("timestamp"),
-                    intent_name=None,
-                    action_name=None,
-                    data="",
+                inserted = session.execute(
+                    table.insert(),
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": None,
+                        "action_name": None,
+                        "data": "",
+                    },
                 )
-                session.add(row)
-                rows.append((row, data))
-            session.flush()  # assigns every row.id, part of the associated data
-            stored = [(int(row.id), str(row.type_name), data) for row, data in rows]
-            for (row, _), (row_id, type_name, data) in zip(rows, stored, strict=True):
-                row.data = seal_event(self._keyring, tracker.sender_id, row_id, type_name, data)
+                stored.append((int(inserted.inserted_primary_key[0]), event.type_name, data))
+            if stored:
+                session.execute(
+                    self._seal_rows,
+                    [
+                        {
+                            "row_id": row_id,
+                            "sealed": seal_event(
+                                self._keyring, tracker.sender_id, row_id, type_name, data
+                            ),
+                        }
+                        for row_id, type_name, data in stored
+                    ],
+                )
             session.commit()
         # What this process wrote it need not decrypt on the next turn.
         self._opened.append(tracker.sender_id, stored, new_events)
@@ -220,6 +254,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             )
             session.commit()
         self._opened.drop(sender_id)
+        checkpoint(self.engine)  # the erased pages leave the write-ahead log too
         logger.info("Conversation erased at the person's request (%d events)", count)
         return int(count)
 
@@ -252,6 +287,13 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                 sender_id, deserialise_events(events), self.domain.slots
             )
         return None
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The tracker's events not stored yet: Rasa's (skip as many events as the latest session
+        has stored rows), with that count as one prepared Core statement instead of an ORM query
+        rebuilt on every save (the building cost more than SQLite's answer)."""
+        stored = session.execute(self._session_count, {"sender_id": tracker.sender_id}).scalar()
+        return itertools.islice(tracker.events, int(stored or 0), len(tracker.events))
 
     def _latest_session_events(self, sender_id: str) -> list[Event]:
         """The events of the conversation's latest session, through the cache."""
@@ -392,6 +434,32 @@ class OpenedEvents:
 
     def drop(self, sender_id: str) -> None:
         self._entries.pop(sender_id, None)
+
+
+def _session_count_statement(events: sa.Table) -> Any:
+    """``SELECT count(*)`` over Rasa's ``_event_query(..., fetch_events_from_all_sessions=False)``
+    for the ``sender_id`` parameter, the same SQL (the conversation's rows whose timestamp is at
+    or after its latest ``session_started``, all its rows when it has none), built once."""
+    starts = events.alias("session_starts")
+    session_start = (
+        sa.select(sa.func.max(starts.c.timestamp).label("session_start"))
+        .where(
+            starts.c.sender_id == sa.bindparam("sender_id"),
+            starts.c.type_name == SessionStarted.type_name,
+        )
+        .subquery()
+    )
+    return (
+        sa.select(sa.func.count())
+        .select_from(events, session_start)  # Rasa's `FROM events, (one-row aggregate)`
+        .where(
+            events.c.sender_id == sa.bindparam("sender_id"),
+            sa.or_(
+                events.c.timestamp >= session_start.c.session_start,
+                session_start.c.session_start.is_(None),
+            ),
+        )
+    )
 
 
 @functools.cache
