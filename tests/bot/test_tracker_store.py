@@ -671,3 +671,158 @@ async def test_a_turn_that_was_not_saved_leaves_the_kept_events_as_they_were(
     assert all(getattr(e, "text", None) != "never saved" for e in again.events)
     assert again.events[0] is first.events[0]  # shared, not read or parsed again
     await asyncio.to_thread(_same_as_uncached, again, tmp_path / "tracker.db", keyring)
+
+
+# -- write-ahead log (#13: a save must not wait for the disk on Rasa's event loop) ---------------
+
+#: An invented word, kept in clear by the store only as the conversation id.
+CANARY_SENDER = "web-Quorvendallix"
+
+
+def test_the_tracker_database_writes_ahead_and_keeps_its_connections(tmp_path: Path) -> None:
+    """WAL with synchronous NORMAL: a commit appends to the -wal file without an fsync (a crash
+    of the process loses nothing committed). The connections stay open between turns (closing
+    the last one would checkpoint, i.e. fsync, on every save); the maintenance engine too."""
+    store = make_store(tmp_path, Keyring.generate())
+    assert not isinstance(store.engine.pool, sa.pool.NullPool)
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    maintenance = tracker_events.tracker_engine(str(store.engine.url))
+    assert maintenance is not None
+    with maintenance.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    maintenance.dispose()
+    store.engine.dispose()
+
+
+async def test_the_write_ahead_files_are_private_like_the_database(tmp_path: Path) -> None:
+    """SQLite gives -wal and -shm the database file's mode (0600), whatever the umask."""
+    import os
+
+    previous = os.umask(0)
+    try:
+        store = make_store(tmp_path, Keyring.generate())
+        await store.save(make_tracker("web-abc"))
+        for name in ("tracker.db", "tracker.db-wal", "tracker.db-shm"):
+            path = tmp_path / name
+            assert path.exists(), name
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
+    finally:
+        os.umask(previous)
+    store.engine.dispose()
+
+
+def _on_disk(tmp_path: Path) -> bytes:
+    """Every byte of the tracker database, its -wal and its -shm file."""
+    return b"".join(
+        (tmp_path / name).read_bytes()
+        for name in ("tracker.db", "tracker.db-wal", "tracker.db-shm")
+        if (tmp_path / name).exists()
+    )
+
+
+async def _stored_canary(tmp_path: Path, store: EncryptedSQLTrackerStore) -> list[bytes]:
+    await store.save(make_tracker("web-keep"))
+    await store.save(_long_tracker(CANARY_SENDER, 30))
+    ciphertexts = [
+        row[6].encode() for row in raw_rows(tmp_path / "tracker.db") if row[1] == CANARY_SENDER
+    ]
+    on_disk = _on_disk(tmp_path)
+    assert CANARY_SENDER.encode() in on_disk  # the test sees what it looks for
+    assert all(c in on_disk for c in ciphertexts)
+    return ciphertexts
+
+
+async def test_an_erased_conversation_leaves_neither_the_file_nor_its_write_ahead_log(
+    tmp_path: Path,
+) -> None:
+    """Erasure (the person's "delete", or "Exit quickly") deletes with secure_delete, then
+    checkpoints the WAL and truncates it: no erased row, id or ciphertext, stays in any file."""
+    store = make_store(tmp_path, Keyring.generate())
+    ciphertexts = await _stored_canary(tmp_path, store)
+    tracker = await store.retrieve(CANARY_SENDER)
+    assert tracker is not None
+    tracker.update(SlotSet("erase_requested", True))
+    await store.save(tracker)  # the store's connections stay open: the -wal file stays
+
+    assert (tmp_path / "tracker.db-wal").exists()
+    assert (tmp_path / "tracker.db-wal").stat().st_size == 0
+    on_disk = _on_disk(tmp_path)
+    assert CANARY_SENDER.encode() not in on_disk
+    assert not any(c in on_disk for c in ciphertexts)
+    assert await store.retrieve("web-keep") is not None
+    store.engine.dispose()
+
+
+async def test_a_conversation_deleted_by_maintenance_leaves_no_trace_on_disk(
+    tmp_path: Path,
+) -> None:
+    """The subject-erasure path deletes through the maintenance engine while Rasa's store is
+    open: the same checkpoint follows, and Rasa's store reads on."""
+    store = make_store(tmp_path, Keyring.generate())
+    ciphertexts = await _stored_canary(tmp_path, store)
+    maintenance = tracker_events.tracker_engine(str(store.engine.url))
+    assert maintenance is not None
+    assert tracker_events.delete_conversations(maintenance, [CANARY_SENDER]) > 0
+    maintenance.dispose()
+
+    on_disk = _on_disk(tmp_path)
+    assert CANARY_SENDER.encode() not in on_disk
+    assert not any(c in on_disk for c in ciphertexts)
+    assert await store.retrieve(CANARY_SENDER) is None
+    assert await store.retrieve("web-keep") is not None
+    store.engine.dispose()
+
+
+def test_postgresql_engines_get_no_sqlite_pragma_and_no_checkpoint() -> None:
+    """On PostgreSQL the pragmas and the checkpoint are no-ops: nothing is installed and no
+    connection is even opened (this URL has no server)."""
+    engine = sa.create_engine("postgresql://nobody@127.0.0.1:9/none", future=True)
+    listeners = len(engine.pool.dispatch.connect)
+    tracker_events.install_sqlite_pragmas(engine, 5.0)
+    assert len(engine.pool.dispatch.connect) == listeners
+    tracker_events.checkpoint(engine)  # would raise if it connected
+    engine.dispose()
+
+
+async def test_the_stored_count_is_rasas_for_every_session_layout(tmp_path: Path) -> None:
+    """A save skips as many events as Rasa's own query counts in the latest session: the
+    prepared statement gives the same number with no session, several sessions, a session
+    start whose timestamp is later than events stored after it, and other conversations."""
+    store = make_store(tmp_path, Keyring.generate())
+    await store.save(make_tracker("web-other"))
+    no_session = DialogueStateTracker("web-plain", DOMAIN.slots)
+    for i in range(4):
+        no_session.update(UserUttered(f"invented {i}", {"name": "inform", "confidence": 0.9}))
+    await store.save(no_session)
+    many = _long_tracker("web-many", 3)
+    many.update(ActionExecuted("action_session_start"))
+    many.update(SessionStarted())
+    many.update(ActionExecuted("action_listen"))
+    many.update(UserUttered("second session", {"name": "inform", "confidence": 0.9}))
+    await store.save(many)
+    skewed = make_tracker("web-skewed")
+    skewed.update(ActionExecuted("action_session_start", timestamp=10.0**10))
+    skewed.update(SessionStarted(timestamp=10.0**10))
+    skewed.update(UserUttered("clock went back", {"name": "inform", "confidence": 0.9}))
+    await store.save(skewed)
+
+    for sender in ("web-other", "web-plain", "web-many", "web-skewed", "web-nobody"):
+        with store.session_scope() as session:
+            rasa = store._event_query(session, sender, fetch_events_from_all_sessions=False)
+            ours = session.execute(store._session_count, {"sender_id": sender}).scalar()
+            assert ours == rasa.count(), sender
+    store.engine.dispose()
+
+
+def test_the_pragmas_are_installed_on_sqlite(tmp_path: Path) -> None:
+    """The counterpart of the PostgreSQL test: on SQLite a connect listener is added."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}", future=True)
+    listeners = len(engine.pool.dispatch.connect)
+    tracker_events.install_sqlite_pragmas(engine, 5.0)
+    assert len(engine.pool.dispatch.connect) == listeners + 1
+    engine.dispose()
