@@ -30,9 +30,10 @@ import contextlib
 import functools
 import itertools
 import logging
+import operator
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.access.redact import clear_secret_slots, redact_secrets
+from bot.access.redact import clear_secret_slots, redact_secrets_from
 from bot.crypto import Keyring
 from bot.privacy.tracker_events import checkpoint, install_sqlite_pragmas, open_event, seal_event
 from bot.settings import Settings
@@ -182,9 +183,13 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         if tracker.get_slot("erase_requested") is True or recently_erased(tracker.sender_id):
             self.erase(tracker.sender_id)
             return
-        # A secret word never reaches the store (or the event broker) in clear.
+        # A secret word never reaches the store (or the event broker) in clear. The scan resumes
+        # after the events an earlier save of this process masked (the same objects, kept by
+        # OpenedEvents): the same result as scanning the whole session, without the walk.
         clear_secret_slots(tracker)
-        if redact_secrets(tracker.events):
+        start, requested = self._opened.masked_prefix(tracker.sender_id, tracker.events)
+        changed, requested = redact_secrets_from(tracker.events, start, requested)
+        if changed:
             tracker.latest_message = next(  # what the API shows of this tracker, masked too
                 (e for e in reversed(tracker.events) if isinstance(e, UserUttered)),
                 tracker.latest_message,
@@ -229,8 +234,9 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                     ],
                 )
             session.commit()
-        # What this process wrote it need not decrypt on the next turn.
+        # What this process wrote it need not decrypt (nor scan for secrets) on the next turn.
         self._opened.append(tracker.sender_id, stored, new_events)
+        self._opened.mark_masked(tracker.sender_id, tracker.events, requested)
         logger.debug("Tracker stored (encrypted)")
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
@@ -344,6 +350,10 @@ class _Opened:
     rows: int
     events: list[Event]
     used: float
+    #: How many leading `events` a save of this process masked (bot.access.redact), and the
+    #: secret-word question asked after them.
+    masked: int = 0
+    requested: Any = None
 
 
 class OpenedEvents:
@@ -431,6 +441,28 @@ class OpenedEvents:
         )
         entry.rows += len(opened)
         entry.last_id = opened[-1][0]
+
+    def masked_prefix(self, sender_id: str, events: Iterable[Event]) -> tuple[int, Any]:
+        """How many leading ``events`` are known masked, and the question asked after them:
+        those a save masked, if ``events`` begins with the very same objects (0, None
+        otherwise: the scan starts from the beginning)."""
+        entry = self._entries.get(sender_id)
+        if entry is None or not entry.masked:
+            return 0, None
+        prefix = list(itertools.islice(events, entry.masked))
+        if len(prefix) == entry.masked and all(map(operator.is_, prefix, entry.events)):
+            return entry.masked, entry.requested
+        return 0, None
+
+    def mark_masked(self, sender_id: str, events: Collection[Event], requested: Any) -> None:
+        """After a save masked all of ``events`` (``requested``: the question after them): if
+        the kept events are exactly those objects, they are known masked."""
+        entry = self._entries.get(sender_id)
+        if entry is None or len(events) != len(entry.events):
+            return
+        if all(map(operator.is_, events, entry.events)):
+            entry.masked = len(entry.events)
+            entry.requested = requested
 
     def drop(self, sender_id: str) -> None:
         self._entries.pop(sender_id, None)

@@ -16,6 +16,7 @@ pipeline is a Rasa Pro plugin that only touches the broker's copy), hence this s
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import MutableSequence
 from typing import Any
 
@@ -58,9 +59,22 @@ def _is_button(text: Any) -> bool:
 
 def redact_secrets(events: MutableSequence[Event]) -> int:
     """Masks, in place, every secret answer and secret slot value; returns how many events."""
-    requested: Any = None
+    return redact_secrets_from(events, 0, None)[0]
+
+
+def redact_secrets_from(
+    events: MutableSequence[Event], start: int, requested: Any
+) -> tuple[int, Any]:
+    """:func:`redact_secrets` resumed at ``events[start]``, ``requested`` being the question
+    asked after ``events[:start]`` (the second value this returned for them; None at 0).
+
+    Whether an event is masked depends only on the events before it, and masking changes none of
+    those that set the question (nor a masked value again), so resuming after a prefix this
+    already masked gives exactly what the whole scan gives. Returns how many events it masked
+    and the question asked after the last event.
+    """
     changed = 0
-    for index, event in enumerate(events):
+    for index, event in enumerate(itertools.islice(events, start, None), start):
         if isinstance(event, (Restarted, SessionStarted)):
             requested = None
         elif isinstance(event, ActiveLoop) and event.name is None:
@@ -78,7 +92,7 @@ def redact_secrets(events: MutableSequence[Event]) -> int:
             if requested in SECRET_SLOTS and event.text not in (None, MASK) and not _is_button(event.text):
                 events[index] = _masked_message(event)
                 changed += 1
-    return changed
+    return changed, requested
 
 
 def clear_secret_slots(tracker: Any) -> list[str]:

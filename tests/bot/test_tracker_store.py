@@ -826,3 +826,131 @@ def test_the_pragmas_are_installed_on_sqlite(tmp_path: Path) -> None:
     tracker_events.install_sqlite_pragmas(engine, 5.0)
     assert len(engine.pool.dispatch.connect) == listeners + 1
     engine.dispose()
+
+
+# -- the secret-word masking resumes where the last save left it (#13) ---------------------------
+
+
+async def test_a_secret_answered_the_turn_after_its_question_is_masked_by_the_resumed_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The question is saved at the end of one turn, the answer comes in the next: the scan of
+    the next save starts after the events already masked, knowing which question was asked."""
+    import bot.tracker_store as tracker_store_module
+    from bot.access.redact import redact_secrets_from
+
+    starts: list[int] = []
+
+    def recording(events, start, requested):  # type: ignore[no-untyped-def]
+        starts.append(start)
+        return redact_secrets_from(events, start, requested)
+
+    monkeypatch.setattr(tracker_store_module, "redact_secrets_from", recording)
+    keyring = Keyring.generate()
+    store = EncryptedSQLTrackerStore(
+        domain=SECRET_DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"), keyring=keyring
+    )
+    from rasa.shared.core.events import ActiveLoop
+
+    tracker = DialogueStateTracker("chat-resume", SECRET_DOMAIN.slots)
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("my report ABCD-2345", {"name": "my_report", "confidence": 1.0}))
+    await store.save(tracker)
+    assert starts == [0]
+    tracker = await store.retrieve("chat-resume")
+    assert tracker is not None
+    tracker.update(ActiveLoop("access_form"))
+    tracker.update(SlotSet("requested_slot", "access_secret"))  # the question, end of the turn
+    tracker.update(ActionExecuted("action_listen"))
+    await store.save(tracker)
+    tracker = await store.retrieve("chat-resume")
+    assert tracker is not None
+    before = len(tracker.events)
+    tracker.update(UserUttered(WORD, {"name": "inform", "confidence": 0.9}))
+    tracker.update(SlotSet("access_secret", WORD))
+    await store.save(tracker)
+
+    # Loaded from the database the events are scanned once (they may predate the masking);
+    # from then on each save resumes after what the previous one masked.
+    assert starts == [0, 0, before]
+    assert tracker.latest_message.text == "[secret word hidden]"
+    stored = [
+        tracker_events.open_event(keyring, sender, row_id, type_name, data)
+        for row_id, sender, type_name, _ts, _i, _a, data in raw_rows(tmp_path / "t.db")
+    ]
+    blob = json.dumps(stored, ensure_ascii=False).lower()
+    assert "lantern" not in blob and "4242" not in blob
+    assert "my report abcd-2345" in blob
+    store.engine.dispose()
+
+
+async def test_a_tracker_not_made_of_the_kept_events_is_scanned_whole(tmp_path: Path) -> None:
+    """Only the very event objects a save of this process masked are skipped: events loaded
+    from the database, copies of the kept ones, or another conversation's are scanned whole."""
+    store = EncryptedSQLTrackerStore(
+        domain=SECRET_DOMAIN,
+        dialect="sqlite",
+        db=str(tmp_path / "t.db"),
+        keyring=Keyring.generate(),
+    )
+    tracker = DialogueStateTracker("chat-copy", SECRET_DOMAIN.slots)
+    tracker.update(ActionExecuted("action_listen"))
+    await store.save(tracker)
+    loaded = await store.retrieve("chat-copy")
+    assert loaded is not None
+    assert store._opened.masked_prefix("chat-copy", loaded.events) == (0, None)  # from the DB
+    loaded.update(ActionExecuted("action_listen"))
+    await store.save(loaded)
+    kept = await store.retrieve("chat-copy")
+    assert kept is not None
+    assert store._opened.masked_prefix("chat-copy", kept.events)[0] == len(kept.events)
+    copies = [type(e).from_parameters(e.as_dict()) for e in kept.events]
+    assert store._opened.masked_prefix("chat-copy", copies) == (0, None)
+    assert store._opened.masked_prefix("chat-copy", copies[:0]) == (0, None)
+    assert store._opened.masked_prefix("chat-other", kept.events) == (0, None)
+    store.engine.dispose()
+
+
+def _random_events(rng: "random.Random", count: int) -> list:
+    from rasa.shared.core.events import ActiveLoop, Restarted
+
+    from bot.access.redact import MASK
+
+    slots = ["access_secret", "access_new_secret", "draft_secret", "access_reference", None]
+    texts = [WORD, "/inform", MASK, None, "an ordinary answer"]
+    makers = [
+        lambda: SlotSet("requested_slot", rng.choice(slots)),
+        lambda: SlotSet(rng.choice(slots[:4]), rng.choice(texts)),
+        lambda: UserUttered(rng.choice(texts), {"name": "inform", "confidence": 0.9}),
+        lambda: ActiveLoop(rng.choice(["access_form", None])),
+        lambda: ActionExecuted("action_listen"),
+        lambda: SessionStarted(),
+        lambda: Restarted(),
+    ]
+    return [rng.choice(makers)() for _ in range(count)]
+
+
+def test_resuming_the_masking_after_any_masked_prefix_equals_the_whole_scan() -> None:
+    """For 2,000 random event sequences and every place a save could have ended: mask the
+    prefix, resume on the rest with the question it returned; same events, same count."""
+    import random
+
+    from bot.access.redact import redact_secrets, redact_secrets_from
+
+    rng = random.Random(13)
+    for _ in range(2000):
+        events = _random_events(rng, rng.randint(0, 24))
+        whole = list(events)
+        total = redact_secrets(whole)
+        expected = [e.as_dict() for e in whole]
+        for cut in range(len(events) + 1):
+            prefix = list(events[:cut])
+            first, requested = redact_secrets_from(prefix, 0, None)
+            resumed = prefix + list(events[cut:])
+            second, _ = redact_secrets_from(resumed, cut, requested)
+            assert [e.as_dict() for e in resumed] == expected
+            assert first + second == total
+            # Masking again what is masked changes nothing (why a masked prefix can be skipped).
+            assert redact_secrets(resumed) == 0
