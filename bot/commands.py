@@ -126,7 +126,34 @@ def is_danger(text: str) -> bool:
             if " ".join(words[start : start + size]) in spaced:
                 return True
     squashed = _squash(norm)
-    return any(p in squashed for p in unspaced)
+    if any(p in squashed for p in unspaced):
+        return True
+    return _danger_with_now(norm)
+
+
+@functools.lru_cache(maxsize=1)
+def _danger_now_words() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """`_danger_with_now` phrases, `_now` and `_not_now` words of every language
+    (bot/lexicon/<code>.yml)."""
+    lexicons = _lexicons().values()
+    return (
+        tuple(w for by_command in lexicons for w in by_command.get("_danger_with_now", ())),
+        tuple(w for by_command in lexicons for w in by_command.get("_now", ())),
+        tuple(w for by_command in lexicons for w in by_command.get("_not_now", ())),
+    )
+
+
+def _danger_with_now(norm: str) -> bool:
+    """Words that say danger only when it is happening now: "someone is following me, now, three
+    streets" (Thai "ตามฉันมา … ตอนนี้", Korean "방금부터 계속 쫓아와요"). Without a "now" word
+    they are an account of the past ("he followed me home last week") and stay an answer; so
+    do they with a word of the past or of safety (`_not_now`: "last week … but I'm fine now")."""
+    phrases, now, not_now = _danger_now_words()
+    return (
+        any(_contains(norm, p) for p in phrases)
+        and any(_contains(norm, w) for w in now)
+        and not any(_contains(norm, w) for w in not_now)
+    )
 
 
 #: How sure the model must be that a conditional message is the "what if I'm in danger?" question.

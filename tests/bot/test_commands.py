@@ -232,3 +232,32 @@ def test_danger_to_the_person_asked_as_a_question_stays_an_emergency_even_if_the
 ) -> None:
     assert commands.is_urgent(text)
     assert not commands.asks_about_danger(text, "ask_danger", 0.99)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ตอนนี้มีผู้ชายเดินตามฉันมาจากป้ายรถเมล์",  # a man is following me from the bus stop, now
+        "เพิ่งโดนตีที่หลัง ลุกไม่ไหวเลยค่ะ",  # just hit on the back, I can't get up
+        "지금 어떤 남자가 계속 따라와요",  # a man keeps following me now
+        "방금 맞아서 피가 나요",  # I was just hit and I'm bleeding
+    ],
+)
+def test_danger_words_with_now_are_an_emergency(text: str) -> None:
+    """`_danger_with_now`: following, hit, bleeding … with a "now" word is danger now."""
+    assert commands.is_danger(text)
+    assert commands.command(text) == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "มีคนเดินตามฉันกลับบ้าน",  # someone walked behind me home (no "now")
+        "เขาเดินตามฉันเมื่อวาน ตอนนี้ยังกลัวอยู่",  # followed me yesterday; still afraid now
+        "지난주에 집까지 따라왔어요",  # followed me home last week
+        "어제 따라왔는데 지금은 괜찮아요",  # followed yesterday, fine now
+    ],
+)
+def test_danger_words_of_the_past_stay_an_answer(text: str) -> None:
+    """Without "now", or with the past or safety said too, they tell what happened."""
+    assert not commands.is_danger(text)
