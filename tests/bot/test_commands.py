@@ -261,3 +261,18 @@ def test_danger_words_with_now_are_an_emergency(text: str) -> None:
 def test_danger_words_of_the_past_stay_an_answer(text: str) -> None:
     """Without "now", or with the past or safety said too, they tell what happened."""
     assert not commands.is_danger(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "เวลาฉันไม่ปลอดภัยควรโทรหาใคร",  # whenever I am not safe, who should I call?
+        "เวลาเราไม่ปลอดภัยจะแจ้งผ่านแชทนี้ได้ไหม",  # whenever we are not safe, can we tell this chat?
+        "ตอนที่ฉันอยู่ในอันตราย บริการนี้ช่วยได้ไหม",  # when I am in danger, can this service help?
+    ],
+)
+def test_thai_whenever_i_questions_ask_about_danger(text: str) -> None:
+    """Thai "เวลา/ตอนที่ + I/we" is "whenever I …": a question about danger, even when the model
+    is sure it is an emergency."""
+    assert commands.is_hypothetical(text)
+    assert commands.asks_about_danger(text, "emergency", 1.0)
