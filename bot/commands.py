@@ -115,20 +115,47 @@ def _danger_phrases() -> tuple[frozenset[str], tuple[str, ...], int]:
 
 @functools.lru_cache(maxsize=4096)
 def is_danger(text: str) -> bool:
-    """True when the message says the person is in danger now (any length, high recall)."""
+    """True when the message says the person is in danger now (any length, high recall).
+
+    Danger said not to be there ("I'm not in danger, I just want to report", `_not_danger` in
+    bot/lexicon/<code>.yml) is taken out first."""
     norm = normalise(text)
     if not norm:
         return False
+    norm, squashed = _without_negated_danger(norm)
     spaced, unspaced, longest = _danger_phrases()
     words = norm.split()
     for size in range(1, min(len(words), longest) + 1):  # every run of words, looked up in the set
         for start in range(len(words) - size + 1):
             if " ".join(words[start : start + size]) in spaced:
                 return True
-    squashed = _squash(norm)
     if any(p in squashed for p in unspaced):
         return True
-    return _danger_with_now(norm)
+    return _danger_with_now(norm, squashed)
+
+
+@functools.lru_cache(maxsize=1)
+def _not_danger_phrases() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`_not_danger` phrases of every language, spaced and unspaced, longest first."""
+    phrases = sorted(
+        {w for by_command in _lexicons().values() for w in by_command.get("_not_danger", ())},
+        key=len,
+        reverse=True,
+    )
+    return tuple(p for p in phrases if not _unspaced(p)), tuple(p for p in phrases if _unspaced(p))
+
+
+def _without_negated_danger(norm: str) -> tuple[str, str]:
+    """The normalised text and its squashed form with every `_not_danger` phrase masked."""
+    spaced, unspaced = _not_danger_phrases()
+    padded = f" {norm} "
+    for phrase in spaced:
+        padded = padded.replace(f" {phrase} ", " \u0000 ")
+    masked = " ".join(padded.split())
+    squashed = _squash(masked)
+    for phrase in unspaced:
+        squashed = squashed.replace(phrase, "\u0000")
+    return masked, squashed
 
 
 @functools.lru_cache(maxsize=1)
@@ -143,17 +170,18 @@ def _danger_now_words() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ..
     )
 
 
-def _danger_with_now(norm: str) -> bool:
+def _danger_with_now(norm: str, squashed: str) -> bool:
     """Words that say danger only when it is happening now: "someone is following me, now, three
     streets" (Thai "ตามฉันมา … ตอนนี้", Korean "방금부터 계속 쫓아와요"). Without a "now" word
     they are an account of the past ("he followed me home last week") and stay an answer; so
     do they with a word of the past or of safety (`_not_now`: "last week … but I'm fine now")."""
     phrases, now, not_now = _danger_now_words()
-    return (
-        any(_contains(norm, p) for p in phrases)
-        and any(_contains(norm, w) for w in now)
-        and not any(_contains(norm, w) for w in not_now)
-    )
+    padded = f" {norm} "
+
+    def found(word: str) -> bool:
+        return word in squashed if _unspaced(word) else f" {word} " in padded
+
+    return any(map(found, phrases)) and any(map(found, now)) and not any(map(found, not_now))
 
 
 #: How sure the model must be that a conditional message is the "what if I'm in danger?" question.

@@ -276,3 +276,32 @@ def test_thai_whenever_i_questions_ask_about_danger(text: str) -> None:
     is sure it is an emergency."""
     assert commands.is_hypothetical(text)
     assert commands.asks_about_danger(text, "emergency", 1.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am not in danger, I just want to report something",
+        "it's not an emergency, it happened last month",
+        "ตอนนี้ไม่ได้อยู่ในอันตรายค่ะ แค่อยากแจ้งเรื่องที่เกิดขึ้น",  # not in danger now, just reporting
+    ],
+)
+def test_danger_said_not_to_be_there_is_not_an_emergency(text: str) -> None:
+    """`_not_danger`: "I'm not in danger" holds the danger words but says the opposite."""
+    assert not commands.is_danger(text)
+    assert commands.command(text) != "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not in danger but he has a knife and he is outside my door",
+        "ไม่ได้อยู่ในอันตรายแต่ตอนนี้มีคนถือมีดอยู่หน้าห้อง",  # "not in danger" but a knife at the door now
+        "เขายังอยู่ข้างนอก ถ้าเขาเข้ามาจะทำยังไงดี",  # he is still outside; if he comes in, what do I do?
+        "ลูกโดนกลุ่มวัยรุ่นล้อมอยู่ตอนนี้ ต้องทำยังไง",  # my child is surrounded by teenagers now
+    ],
+)
+def test_danger_now_stays_an_emergency(text: str) -> None:
+    """Only the negated words are taken out; danger said now (before an "if" too) stays one."""
+    assert commands.command(text) == "emergency"
+    assert not commands.asks_about_danger(text, "emergency", 1.0)
