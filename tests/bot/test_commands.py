@@ -305,3 +305,55 @@ def test_danger_now_stays_an_emergency(text: str) -> None:
     """Only the negated words are taken out; danger said now (before an "if" too) stays one."""
     assert commands.command(text) == "emergency"
     assert not commands.asks_about_danger(text, "emergency", 1.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我没有生命危险，只是想记录一下。",  # zh-Hans: my life is not in danger, I just want to record it
+        "他现在没有在跟踪我，我只是想举报。",  # zh-Hans: he is not following me now, I just want to report
+        "我沒有生命危險，只是想記錄一下。",  # zh-Hant: my life is not in danger, I just want to record it
+        "現在沒有人在打我了，那是上週的事。",  # zh-Hant: nobody is hitting me now, that was last week
+        "Đây không phải là trường hợp khẩn cấp, tôi chỉ có một câu hỏi.",  # vi: not an emergency, a question
+        "Tôi không đang gặp nguy hiểm, chỉ muốn báo cáo.",  # vi: I'm not in danger, just want to report
+        "위험에 처해 있지 않습니다. 상담만 받고 싶어요.",  # ko: I'm not in danger, I just want advice
+        "지금은 아무도 따라오고 있지 않아요, 지난달 일이에요.",  # ko: nobody follows me now, it was last month
+        "身の危険はありません、相談したいだけです。",  # ja: I'm in no danger, I just want to talk it over
+        "今危険じゃないです。報告したいだけです。",  # ja: I'm not in danger now, I just want to report
+        "Hindi nasa panganib ako, gusto ko lang magtanong.",  # tl: I'm not in danger, I just want to ask
+        "Hindi na nasa panganib ako ngayon, magrereport lang.",  # tl: no longer in danger, just reporting
+        "Saya tak dalam bahaya, cuma nak bertanya.",  # ms: I'm not in danger, just want to ask
+        "Tiada orang ikut saya sekarang, itu bulan lepas.",  # ms: nobody follows me now, that was last month
+        "Saya tidak sedang dalam bahaya, hanya ingin lapor.",  # id: I'm not in danger, just want to report
+        "Aku gak dalam bahaya kok, cuma mau cerita.",  # id: I'm not in danger, just want to tell what happened
+        "ဒါက အရေးပေါ် မဟုတ်ပါဘူး၊ မေးခွန်းတစ်ခု မေးချင်လို့ပါ။",  # my: this is not an emergency, I have a question
+        "ကျွန်မ အန္တရာယ်ထဲမှာ မရှိပါဘူး၊ မေးချင်ရုံပါ။",  # my: I'm not in danger, I just want to ask
+        "មិនមែនជាអាសន្នទេ តើខ្ញុំអាចរាយការណ៍ដោយមិនបញ្ចេញឈ្មោះបានទេ?",  # km: not an emergency; can I report anonymously?
+        "ខ្ញុំមិនស្ថិតក្នុងគ្រោះថ្នាក់ទេ គ្រាន់តែចង់សួរ។",  # km: I'm not in danger, I just want to ask
+    ],
+)
+def test_not_danger_phrases_per_language(text: str) -> None:
+    """`_not_danger` of each language: danger said not to be there is not an emergency."""
+    assert not commands.is_danger(text)
+    assert commands.command(text) != "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我没有受伤，但是他现在拿着刀在我家门外。",  # zh-Hans: I'm not hurt, but he is outside my door with a knife now
+        "這不是上週的事，他現在正在打我，救命！",  # zh-Hant: it's not last week, he is hitting me now, help!
+        "Không phải câu hỏi, tôi đang gặp nguy hiểm!",  # vi: it's not a question, I am in danger!
+        "다치지는 않았는데 그 사람이 지금 칼을 들고 문 밖에 있어요.",  # ko: not hurt, but he is outside the door with a knife now
+        "質問ではありません、今危険です！",  # ja: this is not a question, I'm in danger now!
+        "Hindi ako nasaktan pero nasa labas siya ng pinto ko ngayon na may kutsilyo.",  # tl: not hurt, but he's outside my door with a knife now
+        "Bukan minggu lepas, dia sedang pukul saya sekarang, tolong!",  # ms: not last week, he is hitting me now, help!
+        "Saya tidak bercanda, ada orang yang sedang mengikuti saya sekarang.",  # id: I'm not joking, someone is following me now
+        "ကျွန်တော် ဒဏ်ရာ မရပါဘူး၊ ဒါပေမဲ့ သူက အခု ဓား ကိုင်ပြီး အိမ်တံခါး အပြင်မှာ ရှိနေတယ်။",  # my: not hurt, but he is outside the door with a knife now
+        "ខ្ញុំមិនបានរងរបួសទេ ប៉ុន្តែឥឡូវនេះគាត់កំពុងឈរនៅក្រៅទ្វារផ្ទះខ្ញុំជាមួយកាំបិត។",  # km: not hurt, but he is standing outside my door with a knife now
+    ],
+)
+def test_danger_now_despite_a_negation_per_language(text: str) -> None:
+    """A negation elsewhere ("I'm not hurt", "not a question") leaves danger said now an emergency."""
+    assert commands.is_danger(text)
+    assert commands.command(text) == "emergency"
