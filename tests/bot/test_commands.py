@@ -357,3 +357,36 @@ def test_danger_now_despite_a_negation_per_language(text: str) -> None:
     """A negation elsewhere ("I'm not hurt", "not a question") leaves danger said now an emergency."""
     assert commands.is_danger(text)
     assert commands.command(text) == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm locked in the bathroom and he won't let me out",  # en
+        "They're threatening to kill me right now, please",  # en
+        "快帮帮我，我被一群人围住了",  # zh-Hans: help me quick, a crowd has surrounded me
+        "有人在砸我的门，我好害怕",  # zh-Hans: someone is smashing my door, I'm so scared
+        "他現在在我門口不走，我很怕",  # zh-Hant: he is at my door now and won't leave, I'm scared
+        "我正在被人襲擊，快報警",  # zh-Hant: I'm being attacked right now, call the police
+        "Tôi đang bị nhốt trong nhà, cứu tôi",  # vi: I'm locked in the house, save me
+        "hắn đang dọa giết tôi, làm ơn giúp",  # vi: he is threatening to kill me, please help
+        "창고에 갇혔어요 도와주세요",  # ko: I'm locked in the storeroom, please help
+        "누가 문을 계속 두드려요 너무 무서워요",  # ko: someone keeps banging on the door, I'm so scared
+        "知らない男が玄関の前にいます、怖いです",  # ja: a stranger is at my front door, I'm scared
+        "夫に殴られてます、助けて",  # ja: my husband is hitting me, help
+        "Napapalibutan ako ng mga lalaki dito sa kanto",  # tl: I'm surrounded by men here at the corner
+        "Dumudugo ang braso ko, nandito pa sila",  # tl: my arm is bleeding, they're still here
+        "Ada lelaki berdiri depan rumah saya dengan parang sekarang",  # ms: a man is standing in front of my house with a machete now
+        "Tolong, saya kena kepung kat stesen bas sekarang",  # ms: help, I'm surrounded at the bus station now
+        "Ada orang mengikuti saya dari tadi, saya takut",  # id: someone has been following me for a while, I'm scared
+        "Suami saya sedang memukul saya, tolong",  # id: my husband is hitting me, help
+        "သူ ကျွန်မကို ရိုက်နေတယ် ကယ်ပါ",  # my: he is hitting me, save me
+        "အခန်းထဲမှာ ပိတ်မိနေတယ် ကူညီပါ",  # my: I'm trapped in the room, help
+        "ខ្ញុំត្រូវគេចាក់សោទុកក្នុងផ្ទះ សូមជួយផង",  # km: I've been locked in the house, please help
+        "ខ្ញុំជាប់សោក្នុងបន្ទប់ គាត់មិនឲ្យខ្ញុំចេញទេ",  # km: I'm locked in the room, he won't let me out
+    ],
+)
+def test_danger_now_recall_per_language(text: str) -> None:
+    """Danger said now in each language's everyday wording (locked in, surrounded, hitting me,
+    at the door, threatened with death) is an emergency."""
+    assert commands.is_danger(text)
