@@ -340,6 +340,25 @@ def _answer_secret(
     tracker.update(ActionExecuted("action_listen"))
 
 
+def _stored_text(keyring: Keyring, db: Path) -> str:
+    """Every stored event of the database, opened, as one lower-cased JSON text."""
+    stored = [
+        tracker_events.open_event(keyring, sender, row_id, type_name, data)
+        for row_id, sender, type_name, _ts, _i, _a, data in raw_rows(db)
+    ]
+    return json.dumps(stored, ensure_ascii=False).lower()
+
+
+def _asked_for_my_report(sender_id: str) -> DialogueStateTracker:
+    """A new session whose first message asks for "my report" (a secret-word question follows)."""
+    tracker = DialogueStateTracker(sender_id, SECRET_DOMAIN.slots)
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("my report ABCD-2345", {"name": "my_report", "confidence": 1.0}))
+    return tracker
+
+
 @pytest.mark.parametrize("slot", ["access_new_secret", "access_secret", "draft_secret"])
 async def test_a_secret_word_never_reaches_the_stored_conversation(
     tmp_path: Path, slot: str
@@ -348,11 +367,7 @@ async def test_a_secret_word_never_reaches_the_stored_conversation(
     store = EncryptedSQLTrackerStore(
         domain=SECRET_DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"), keyring=keyring
     )
-    tracker = DialogueStateTracker("chat-secret", SECRET_DOMAIN.slots)
-    tracker.update(ActionExecuted("action_session_start"))
-    tracker.update(SessionStarted())
-    tracker.update(ActionExecuted("action_listen"))
-    tracker.update(UserUttered("my report ABCD-2345", {"name": "my_report", "confidence": 1.0}))
+    tracker = _asked_for_my_report("chat-secret")
     _answer_secret(tracker, slot, WORD, clear=(slot != "draft_secret"))  # one left in its slot
     await store.save(tracker)
     assert tracker.latest_message.text == "[secret word hidden]"  # the API's view, masked too
@@ -361,11 +376,7 @@ async def test_a_secret_word_never_reaches_the_stored_conversation(
     tracker.update(UserUttered("a later answer ABCD-2345", {"name": "inform", "confidence": 0.9}))
     await store.save(tracker)
 
-    stored = [
-        tracker_events.open_event(keyring, sender, row_id, type_name, data)
-        for row_id, sender, type_name, _ts, _i, _a, data in raw_rows(tmp_path / "t.db")
-    ]
-    blob = json.dumps(stored, ensure_ascii=False).lower()
+    blob = _stored_text(keyring, tmp_path / "t.db")
     assert "lantern" not in blob and "4242" not in blob
     assert "[secret word hidden]" in blob
     assert "my report abcd-2345" in blob and "a later answer" in blob  # other messages kept
@@ -852,11 +863,7 @@ async def test_a_secret_answered_the_turn_after_its_question_is_masked_by_the_re
     )
     from rasa.shared.core.events import ActiveLoop
 
-    tracker = DialogueStateTracker("chat-resume", SECRET_DOMAIN.slots)
-    tracker.update(ActionExecuted("action_session_start"))
-    tracker.update(SessionStarted())
-    tracker.update(ActionExecuted("action_listen"))
-    tracker.update(UserUttered("my report ABCD-2345", {"name": "my_report", "confidence": 1.0}))
+    tracker = _asked_for_my_report("chat-resume")
     await store.save(tracker)
     assert starts == [0]
     tracker = await store.retrieve("chat-resume")
@@ -876,11 +883,7 @@ async def test_a_secret_answered_the_turn_after_its_question_is_masked_by_the_re
     # from then on each save resumes after what the previous one masked.
     assert starts == [0, 0, before]
     assert tracker.latest_message.text == "[secret word hidden]"
-    stored = [
-        tracker_events.open_event(keyring, sender, row_id, type_name, data)
-        for row_id, sender, type_name, _ts, _i, _a, data in raw_rows(tmp_path / "t.db")
-    ]
-    blob = json.dumps(stored, ensure_ascii=False).lower()
+    blob = _stored_text(keyring, tmp_path / "t.db")
     assert "lantern" not in blob and "4242" not in blob
     assert "my report abcd-2345" in blob
     store.engine.dispose()
