@@ -390,3 +390,15 @@ def test_danger_now_recall_per_language(text: str) -> None:
     """Danger said now in each language's everyday wording (locked in, surrounded, hitting me,
     at the door, threatened with death) is an emergency."""
     assert commands.is_danger(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dia masih mengikuti saya di media sosial",  # id: he still follows me on social media
+        "dia masih mengikuti saya di Instagram sekarang",  # id: he still follows me on Instagram now
+    ],
+)
+def test_following_online_is_not_danger_now(text: str) -> None:
+    """Malay/Indonesian "follows me" with "still/now" is danger, unless it is online."""
+    assert not commands.is_danger(text)
