@@ -136,12 +136,8 @@ def is_danger(text: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _not_danger_phrases() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """`_not_danger` phrases of every language, spaced and unspaced, longest first."""
-    phrases = sorted(
-        {w for by_command in _lexicons().values() for w in by_command.get("_not_danger", ())},
-        key=len,
-        reverse=True,
-    )
+    """`_not_danger` phrases of every language (`_lexicon`, longest first), spaced and unspaced."""
+    phrases = _lexicon().get("_not_danger", [])
     return tuple(p for p in phrases if not _unspaced(p)), tuple(p for p in phrases if _unspaced(p))
 
 
@@ -160,13 +156,12 @@ def _without_negated_danger(norm: str) -> tuple[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def _danger_now_words() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """`_danger_with_now` phrases, `_now` and `_not_now` words of every language
-    (bot/lexicon/<code>.yml)."""
-    lexicons = _lexicons().values()
+    """`_danger_with_now` phrases, `_now` and `_not_now` words of every language (`_lexicon`)."""
+    merged = _lexicon()
     return (
-        tuple(w for by_command in lexicons for w in by_command.get("_danger_with_now", ())),
-        tuple(w for by_command in lexicons for w in by_command.get("_now", ())),
-        tuple(w for by_command in lexicons for w in by_command.get("_not_now", ())),
+        tuple(merged.get("_danger_with_now", ())),
+        tuple(merged.get("_now", ())),
+        tuple(merged.get("_not_now", ())),
     )
 
 
@@ -178,6 +173,7 @@ def _danger_with_now(norm: str, squashed: str) -> bool:
     phrases, now, not_now = _danger_now_words()
     padded = f" {norm} "
 
+    # Like `_contains`, but on the squashed text `is_danger` already masked (negations out).
     def found(word: str) -> bool:
         return word in squashed if _unspaced(word) else f" {word} " in padded
 
