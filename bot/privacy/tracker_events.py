@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
 from bot.crypto import DecryptionError, Keyring
+from bot.store.db import WRITE_AHEAD_PRAGMAS
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +143,8 @@ def install_sqlite_pragmas(engine: Engine, busy_timeout_s: float = 30.0) -> None
         try:
             cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.execute("PRAGMA secure_delete=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")  # kept in the file; no-op once set
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            for pragma in WRITE_AHEAD_PRAGMAS:  # WAL is kept in the file; a no-op once set
+                cursor.execute(pragma)
         finally:
             cursor.close()
 

@@ -30,6 +30,12 @@ logger = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+#: Write-ahead logging without waiting for the disk on each commit (a crash of the process loses
+#: nothing committed; a power loss may lose the last commits, never corrupts the file): the case
+#: store's files and Rasa's tracker database (bot.privacy.tracker_events.install_sqlite_pragmas).
+WRITE_AHEAD_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+
+
 def make_engine(
     url: str,
     *,
@@ -71,9 +77,9 @@ def make_engine(
         try:
             cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             if case_store:
-                cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.execute("PRAGMA synchronous=NORMAL")
+                for pragma in WRITE_AHEAD_PRAGMAS:
+                    cursor.execute(pragma)
         finally:
             cursor.close()
 
