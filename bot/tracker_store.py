@@ -236,7 +236,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             session.commit()
         # What this process wrote it need not decrypt (nor scan for secrets) on the next turn.
         self._opened.append(tracker.sender_id, stored, new_events)
-        self._opened.mark_masked(tracker.sender_id, tracker.events, requested)
+        self._opened.mark_masked(tracker.sender_id, tracker.events, requested, verified=start)
         logger.debug("Tracker stored (encrypted)")
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
@@ -454,13 +454,19 @@ class OpenedEvents:
             return entry.masked, entry.requested
         return 0, None
 
-    def mark_masked(self, sender_id: str, events: Collection[Event], requested: Any) -> None:
+    def mark_masked(
+        self, sender_id: str, events: Collection[Event], requested: Any, verified: int = 0
+    ) -> None:
         """After a save masked all of ``events`` (``requested``: the question after them): if
-        the kept events are exactly those objects, they are known masked."""
+        the kept events are exactly those objects, they are known masked. The first
+        ``verified`` were found to be the kept objects by :meth:`masked_prefix` in the same
+        save (kept events are only ever appended to), so only the rest is compared."""
         entry = self._entries.get(sender_id)
         if entry is None or len(events) != len(entry.events):
             return
-        if all(map(operator.is_, events, entry.events)):
+        # (Rasa's events are a deque: islice skips the prefix without comparing it.)
+        mine = itertools.islice(events, verified, None)
+        if all(map(operator.is_, mine, itertools.islice(entry.events, verified, None))):
             entry.masked = len(entry.events)
             entry.requested = requested
 
